@@ -1,0 +1,18 @@
+//! Reads what graph-cli builds: `subgraph.yaml`, `schema.graphql`, the ABIs and the wasm files.
+//!
+//! [`Manifest::load`] resolves and validates a built manifest into typed data sources and
+//! templates; [`Schema::parse`] turns the GraphQL SDL into entity types. Everything invalid is
+//! refused here, at load, with an error naming the file and the rule broken, so that later stages
+//! can rely on a well-formed subgraph.
+//!
+//! Architecture invariant: this crate does no I/O besides reading the subgraph's own files, and
+//! knows nothing about the chain, wasm execution, or storage.
+
+pub mod manifest;
+pub mod schema;
+
+pub use manifest::{
+    Abi, BlockHandler, BlockHandlerFilter, DataSource, DataSourceTemplate, EventHandler, Manifest,
+    Mapping, Source, Version,
+};
+pub use schema::{BaseType, EntityType, Field, FieldType, ScalarType, Schema};

@@ -1,0 +1,722 @@
+//! The built `subgraph.yaml`: data sources, templates, mappings, handlers and ABIs.
+//!
+//! [`Manifest::load`] reads graph-cli's `build/subgraph.yaml` and every file it links to (schema,
+//! ABIs, wasm), resolving links relative to the manifest's folder, and checks graph-node's
+//! validation rules.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use alloy::json_abi::{Event, JsonAbi};
+use alloy::primitives::{keccak256, Address, B256};
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use serde::Deserialize;
+use sprig_value::{Entity, Value};
+
+use crate::schema::{self, Schema};
+
+/// A `major.minor.patch` version (`specVersion`, `apiVersion`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version(pub u32, pub u32, pub u32);
+
+impl FromStr for Version {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let parts: Vec<&str> = s.trim().split('.').collect();
+        let [a, b, c] = parts.as_slice() else {
+            bail!("`{s}` is not a version of the form major.minor.patch");
+        };
+        let num = |p: &str| {
+            p.parse::<u32>()
+                .map_err(|_| anyhow!("`{s}` is not a version of the form major.minor.patch"))
+        };
+        Ok(Version(num(a)?, num(b)?, num(c)?))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// The oldest and newest `specVersion` graph-node accepts.
+pub const MIN_SPEC_VERSION: Version = Version(0, 0, 2);
+pub const MAX_SPEC_VERSION: Version = Version(1, 5, 0);
+/// The newest mapping `apiVersion` graph-node accepts.
+pub const MAX_API_VERSION: Version = Version(0, 0, 9);
+
+/// A resolved, validated subgraph manifest.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub spec_version: Version,
+    /// The folder holding the manifest; links are relative to it.
+    pub dir: PathBuf,
+    pub schema: Arc<Schema>,
+    pub data_sources: Vec<DataSource>,
+    pub templates: Vec<DataSourceTemplate>,
+    /// Declared `features:`.
+    pub features: Vec<String>,
+}
+
+/// A contract data source (`kind: ethereum`).
+#[derive(Clone, Debug)]
+pub struct DataSource {
+    pub name: String,
+    pub network: String,
+    pub source: Source,
+    pub mapping: Mapping,
+    /// The manifest's `context:` map, if any.
+    pub context: Option<Entity>,
+}
+
+/// Where a data source's triggers come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// `None` matches the events of any contract (no block handlers then).
+    pub address: Option<Address>,
+    /// The name of the ABI (among `mapping.abis`) the events are decoded with.
+    pub abi: String,
+    pub start_block: u64,
+    /// The last block this data source processes.
+    pub end_block: Option<u64>,
+}
+
+/// A template that mappings instantiate with `dataSource.create`.
+#[derive(Clone, Debug)]
+pub struct DataSourceTemplate {
+    pub name: String,
+    pub network: String,
+    /// The ABI the created data sources' events are decoded with.
+    pub abi: String,
+    pub mapping: Mapping,
+}
+
+/// A contract ABI from `mapping.abis`.
+#[derive(Clone, Debug)]
+pub struct Abi {
+    pub name: String,
+    pub contract: JsonAbi,
+}
+
+/// The code that handles a data source's triggers.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    pub api_version: Version,
+    pub entities: Vec<String>,
+    pub abis: Arc<Vec<Abi>>,
+    pub event_handlers: Vec<EventHandler>,
+    pub block_handlers: Vec<BlockHandler>,
+    /// Call handlers are parsed so that a manifest using them can be refused with a clear error.
+    pub call_handlers: Vec<CallHandler>,
+    /// The wasm file, as linked in the manifest (resolved path).
+    pub file: PathBuf,
+    /// The wasm bytes; shared by every mapping that links the same file.
+    pub wasm: Arc<Vec<u8>>,
+}
+
+/// An `eventHandlers` entry.
+#[derive(Clone, Debug)]
+pub struct EventHandler {
+    /// The signature as written, e.g. `Transfer(indexed address,indexed address,uint256)`.
+    pub event: String,
+    /// The topic the log must carry first (computed from the signature unless overridden).
+    pub topic0: B256,
+    /// `topic1`..`topic3` filters: for each position, the accepted values (empty = any).
+    pub topic_filters: [Vec<B256>; 3],
+    pub handler: String,
+    /// Whether the handler receives the transaction receipt.
+    pub receipt: bool,
+    /// The ABI event the log is decoded with.
+    pub abi_event: Event,
+}
+
+/// A `blockHandlers` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockHandler {
+    pub handler: String,
+    pub filter: BlockHandlerFilter,
+}
+
+/// Which blocks a block handler runs for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockHandlerFilter {
+    /// Every block.
+    Every,
+    /// Blocks with a call to the data source's address.
+    Call,
+    /// Only the data source's start block, before any other trigger.
+    Once,
+    /// Every `n`-th block counting from the start block.
+    Polling(u64),
+}
+
+/// A `callHandlers` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallHandler {
+    pub function: String,
+    pub handler: String,
+}
+
+impl Manifest {
+    /// Loads `subgraph.yaml` (graph-cli's build output) and everything it links to.
+    pub fn load(path: &Path) -> Result<Manifest> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read manifest {}", path.display()))?;
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Self::from_yaml(&text, &dir).with_context(|| format!("invalid manifest {}", path.display()))
+    }
+
+    /// Parses manifest text whose links are relative to `dir`.
+    pub fn from_yaml(text: &str, dir: &Path) -> Result<Manifest> {
+        let raw: RawManifest = serde_yaml::from_str(text)?;
+        let spec_version: Version = raw.spec_version.parse().context("specVersion")?;
+        ensure!(
+            (MIN_SPEC_VERSION..=MAX_SPEC_VERSION).contains(&spec_version),
+            "specVersion {spec_version} is not supported (supported: {MIN_SPEC_VERSION} to {MAX_SPEC_VERSION})"
+        );
+        let schema_path = resolve(dir, &raw.schema.file);
+        let schema = Arc::new(schema::load(&schema_path)?);
+        let mut files = FileCache::default();
+        let mut data_sources = Vec::new();
+        for (i, ds) in raw.data_sources.into_iter().enumerate() {
+            let name = ds.name.clone();
+            let ds = convert_data_source(ds, dir, &mut files, spec_version)
+                .with_context(|| format!("dataSources[{i}] (`{name}`)"))?;
+            data_sources.push(ds);
+        }
+        let mut templates = Vec::new();
+        for (i, t) in raw.templates.into_iter().enumerate() {
+            let name = t.name.clone();
+            let t = convert_template(t, dir, &mut files)
+                .with_context(|| format!("templates[{i}] (`{name}`)"))?;
+            templates.push(t);
+        }
+        let manifest = Manifest {
+            spec_version,
+            dir: dir.to_path_buf(),
+            schema,
+            data_sources,
+            templates,
+            features: raw.features,
+        };
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    fn validate(&self) -> Result<()> {
+        ensure!(!self.data_sources.is_empty(), "the subgraph has no data sources");
+        let network = &self.data_sources[0].network;
+        for ds in &self.data_sources {
+            ensure!(
+                &ds.network == network,
+                "all data sources must use the same network, but `{}` uses `{}` and `{}` uses `{network}`",
+                ds.name,
+                ds.network,
+                self.data_sources[0].name
+            );
+        }
+        let versions: Vec<(&str, Version)> = self
+            .data_sources
+            .iter()
+            .map(|d| (d.name.as_str(), d.mapping.api_version))
+            .chain(self.templates.iter().map(|t| (t.name.as_str(), t.mapping.api_version)))
+            .collect();
+        if versions.iter().any(|(_, v)| *v >= Version(0, 0, 5)) {
+            let (first, v0) = versions[0];
+            for (name, v) in &versions {
+                ensure!(
+                    v == &v0,
+                    "all data sources and templates must use the same apiVersion when one uses 0.0.5 or later, but `{first}` uses {v0} and `{name}` uses {v}"
+                );
+            }
+        }
+        for feature in &self.features {
+            ensure!(
+                KNOWN_FEATURES.contains(&feature.as_str()),
+                "unknown feature `{feature}` (known: {})",
+                KNOWN_FEATURES.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// The network all data sources index.
+    pub fn network(&self) -> &str {
+        &self.data_sources[0].network
+    }
+
+    /// Whether `features:` declares the feature.
+    pub fn has_feature(&self, feature: &str) -> bool {
+        self.features.iter().any(|f| f == feature)
+    }
+
+    /// A template by name.
+    pub fn template(&self, name: &str) -> Option<&DataSourceTemplate> {
+        self.templates.iter().find(|t| t.name == name)
+    }
+}
+
+const KNOWN_FEATURES: &[&str] = &[
+    "nonFatalErrors",
+    "grafting",
+    "fullTextSearch",
+    "aggregations",
+    "bytesAsIds",
+    "declaredEthCalls",
+    "immutableEntities",
+    "ipfsOnEthereumContracts",
+    "nonDeterministicIpfs",
+];
+
+fn resolve(dir: &Path, link: &str) -> PathBuf {
+    // graph-cli's build output links files by relative path; IPFS-style links are stripped.
+    let link = link.strip_prefix("/ipfs/").unwrap_or(link);
+    dir.join(link)
+}
+
+/// Reads each linked file once, however many mappings share it.
+#[derive(Default)]
+struct FileCache {
+    wasm: HashMap<PathBuf, Arc<Vec<u8>>>,
+}
+
+impl FileCache {
+    fn wasm(&mut self, path: PathBuf) -> Result<Arc<Vec<u8>>> {
+        if let Some(bytes) = self.wasm.get(&path) {
+            return Ok(bytes.clone());
+        }
+        let bytes = Arc::new(
+            std::fs::read(&path)
+                .with_context(|| format!("cannot read mapping {}", path.display()))?,
+        );
+        self.wasm.insert(path, bytes.clone());
+        Ok(bytes)
+    }
+}
+
+fn convert_data_source(
+    raw: RawDataSource,
+    dir: &Path,
+    files: &mut FileCache,
+    spec_version: Version,
+) -> Result<DataSource> {
+    ensure!(
+        raw.kind == "ethereum" || raw.kind == "ethereum/contract",
+        "data source kind `{}` is not supported (supported: ethereum, ethereum/contract)",
+        raw.kind
+    );
+    let address = raw
+        .source
+        .address
+        .as_deref()
+        .map(|a| Address::from_str(a).map_err(|e| anyhow!("source.address `{a}`: {e}")))
+        .transpose()?;
+    let mapping = convert_mapping(raw.mapping, dir, files)?;
+    let source = Source {
+        address,
+        abi: raw.source.abi,
+        start_block: raw.source.start_block,
+        end_block: raw.source.end_block,
+    };
+    if source.end_block.is_some() {
+        ensure!(
+            spec_version >= Version(0, 0, 9),
+            "source.endBlock needs specVersion 0.0.9 or later"
+        );
+    }
+    check_abi_and_events(&mapping, &source.abi)?;
+    if address.is_none() {
+        ensure!(
+            mapping.block_handlers.is_empty() && mapping.call_handlers.is_empty(),
+            "a data source without source.address may only have event handlers"
+        );
+    }
+    check_block_handlers(&mapping.block_handlers)?;
+    let context = raw.context.map(convert_context).transpose()?;
+    Ok(DataSource {
+        name: raw.name,
+        network: raw.network.unwrap_or_default(),
+        source,
+        mapping,
+        context,
+    })
+}
+
+fn convert_template(
+    raw: RawTemplate,
+    dir: &Path,
+    files: &mut FileCache,
+) -> Result<DataSourceTemplate> {
+    ensure!(
+        raw.kind == "ethereum" || raw.kind == "ethereum/contract",
+        "template kind `{}` is not supported yet (supported: ethereum, ethereum/contract)",
+        raw.kind
+    );
+    let mapping = convert_mapping(raw.mapping, dir, files)?;
+    check_abi_and_events(&mapping, &raw.source.abi)?;
+    check_block_handlers(&mapping.block_handlers)?;
+    Ok(DataSourceTemplate {
+        name: raw.name,
+        network: raw.network.unwrap_or_default(),
+        abi: raw.source.abi,
+        mapping,
+    })
+}
+
+fn check_abi_and_events(mapping: &Mapping, abi: &str) -> Result<()> {
+    ensure!(
+        mapping.abis.iter().any(|a| a.name == abi),
+        "source.abi `{abi}` is not among mapping.abis ({})",
+        mapping
+            .abis
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+fn check_block_handlers(handlers: &[BlockHandler]) -> Result<()> {
+    let count = |f: fn(&BlockHandlerFilter) -> bool| handlers.iter().filter(|h| f(&h.filter)).count();
+    let every = count(|f| matches!(f, BlockHandlerFilter::Every));
+    let call = count(|f| matches!(f, BlockHandlerFilter::Call));
+    let once = count(|f| matches!(f, BlockHandlerFilter::Once));
+    let polling = count(|f| matches!(f, BlockHandlerFilter::Polling(_)));
+    ensure!(
+        every <= 1 && call <= 1 && once <= 1 && polling <= 1,
+        "a data source may have at most one block handler of each filter kind"
+    );
+    ensure!(
+        every == 0 || (once == 0 && polling == 0),
+        "a block handler without a filter cannot be combined with `once` or `polling` block handlers"
+    );
+    Ok(())
+}
+
+fn convert_mapping(raw: RawMapping, dir: &Path, files: &mut FileCache) -> Result<Mapping> {
+    let api_version: Version = raw.api_version.parse().context("mapping.apiVersion")?;
+    ensure!(
+        api_version <= MAX_API_VERSION,
+        "mapping.apiVersion {api_version} is newer than the newest supported ({MAX_API_VERSION})"
+    );
+    let mut abis = Vec::new();
+    for abi in raw.abis {
+        let path = resolve(dir, &abi.file);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read ABI `{}` at {}", abi.name, path.display()))?;
+        let contract = parse_abi(&text)
+            .with_context(|| format!("invalid ABI `{}` at {}", abi.name, path.display()))?;
+        abis.push(Abi {
+            name: abi.name,
+            contract,
+        });
+    }
+    let mut event_handlers = Vec::new();
+    for h in raw.event_handlers {
+        event_handlers.push(
+            convert_event_handler(h.clone(), &abis)
+                .with_context(|| format!("eventHandlers: `{}`", h.event))?,
+        );
+    }
+    let block_handlers = raw
+        .block_handlers
+        .into_iter()
+        .map(|h| {
+            let filter = match h.filter {
+                None => BlockHandlerFilter::Every,
+                Some(RawBlockFilter { kind, every }) => match (kind.as_str(), every) {
+                    ("call", _) => BlockHandlerFilter::Call,
+                    ("once", _) => BlockHandlerFilter::Once,
+                    ("polling", Some(n)) if n > 0 => BlockHandlerFilter::Polling(n),
+                    ("polling", _) => bail!(
+                        "blockHandlers: `{}`: a polling filter needs `every` greater than 0",
+                        h.handler
+                    ),
+                    (other, _) => bail!(
+                        "blockHandlers: `{}`: unknown filter kind `{other}` (known: call, once, polling)",
+                        h.handler
+                    ),
+                },
+            };
+            Ok(BlockHandler {
+                handler: h.handler,
+                filter,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let file = resolve(dir, &raw.file);
+    let wasm = files.wasm(file.clone())?;
+    Ok(Mapping {
+        api_version,
+        entities: raw.entities,
+        abis: Arc::new(abis),
+        event_handlers,
+        block_handlers,
+        call_handlers: raw
+            .call_handlers
+            .into_iter()
+            .map(|c| CallHandler {
+                function: c.function,
+                handler: c.handler,
+            })
+            .collect(),
+        file,
+        wasm,
+    })
+}
+
+/// Parses an ABI file: a JSON array, or a solc/Truffle artifact with an `abi` member.
+fn parse_abi(text: &str) -> Result<JsonAbi> {
+    let json: serde_json::Value = serde_json::from_str(text)?;
+    let items = match json {
+        serde_json::Value::Object(mut o) if o.contains_key("abi") => o.remove("abi").unwrap(),
+        other => other,
+    };
+    Ok(serde_json::from_value(items)?)
+}
+
+/// The manifest form of an ABI event: `Name(indexed type,type)`.
+fn manifest_signature(event: &Event) -> String {
+    let params: Vec<String> = event
+        .inputs
+        .iter()
+        .map(|p| {
+            let ty = p.selector_type();
+            if p.indexed {
+                format!("indexed {ty}")
+            } else {
+                ty.into_owned()
+            }
+        })
+        .collect();
+    format!("{}({})", event.name, params.join(","))
+}
+
+fn convert_event_handler(raw: RawEventHandler, abis: &[Abi]) -> Result<EventHandler> {
+    // graph-node computes topic0 from the manifest string with `indexed ` and spaces removed.
+    let canonical = raw.event.replace("indexed ", "").replace(' ', "");
+    let computed = keccak256(canonical.as_bytes());
+    let topic0 = match &raw.topic0 {
+        Some(t) => B256::from_str(t).map_err(|e| anyhow!("topic0 `{t}`: {e}"))?,
+        None => computed,
+    };
+    let wanted = raw.event.replace(' ', "").replace("indexed", "indexed ");
+    let name = canonical.split('(').next().unwrap_or_default();
+    let candidates: Vec<&Event> = abis
+        .iter()
+        .flat_map(|a| a.contract.events.get(name).into_iter().flatten())
+        .collect();
+    let abi_event = candidates
+        .iter()
+        .find(|e| manifest_signature(e) == wanted)
+        .copied()
+        .or_else(|| {
+            // graph-node also accepts a signature without `indexed` when exactly one event matches.
+            let matching: Vec<_> = candidates
+                .iter()
+                .filter(|e| e.signature() == canonical)
+                .collect();
+            (matching.len() == 1).then(|| *matching[0])
+        })
+        .ok_or_else(|| {
+            anyhow!(
+                "event `{}` is not in the data source's ABIs (ABI events named `{name}`: {})",
+                raw.event,
+                if candidates.is_empty() {
+                    "none".to_string()
+                } else {
+                    candidates
+                        .iter()
+                        .map(|e| manifest_signature(e))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            )
+        })?
+        .clone();
+    let parse_topics = |list: &Option<Vec<String>>| -> Result<Vec<B256>> {
+        list.iter()
+            .flatten()
+            .map(|t| {
+                let hex = t.strip_prefix("0x").unwrap_or(t);
+                let bytes = sprig_value::from_hex(hex)
+                    .map_err(|_| anyhow!("topic filter `{t}` is not hex"))?;
+                ensure!(bytes.len() <= 32, "topic filter `{t}` is longer than 32 bytes");
+                let mut word = [0u8; 32];
+                word[32 - bytes.len()..].copy_from_slice(&bytes);
+                Ok(B256::from(word))
+            })
+            .collect()
+    };
+    Ok(EventHandler {
+        topic_filters: [
+            parse_topics(&raw.topic1)?,
+            parse_topics(&raw.topic2)?,
+            parse_topics(&raw.topic3)?,
+        ],
+        event: raw.event,
+        topic0,
+        handler: raw.handler,
+        receipt: raw.receipt,
+        abi_event,
+    })
+}
+
+fn convert_context(raw: HashMap<String, RawContextValue>) -> Result<Entity> {
+    raw.into_iter()
+        .map(|(k, v)| Ok((k.clone(), convert_context_value(v).with_context(|| format!("context.{k}"))?)))
+        .collect()
+}
+
+fn convert_context_value(v: RawContextValue) -> Result<Value> {
+    let data = v.data;
+    let as_str = |d: &serde_yaml::Value| -> Result<String> {
+        match d {
+            serde_yaml::Value::String(s) => Ok(s.clone()),
+            serde_yaml::Value::Number(n) => Ok(n.to_string()),
+            serde_yaml::Value::Bool(b) => Ok(b.to_string()),
+            other => bail!("expected a scalar, found {other:?}"),
+        }
+    };
+    Ok(match v.kind.as_str() {
+        "String" => Value::String(as_str(&data)?),
+        "Int" => Value::Int(as_str(&data)?.parse()?),
+        "Int8" => Value::Int8(as_str(&data)?.parse()?),
+        "Timestamp" => Value::Timestamp(as_str(&data)?.parse()?),
+        "BigInt" => Value::BigInt(as_str(&data)?.parse()?),
+        "BigDecimal" => Value::BigDecimal(as_str(&data)?.parse()?),
+        "Bool" => Value::Bool(as_str(&data)?.parse()?),
+        "Bytes" => Value::Bytes(sprig_value::from_hex(&as_str(&data)?)?),
+        "Null" => Value::Null,
+        "List" => match data {
+            serde_yaml::Value::Sequence(items) => Value::List(
+                items
+                    .into_iter()
+                    .map(|i| convert_context_value(serde_yaml::from_value(i)?))
+                    .collect::<Result<_>>()?,
+            ),
+            other => bail!("a List context value needs a sequence, found {other:?}"),
+        },
+        other => bail!("unknown context value type `{other}`"),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawManifest {
+    spec_version: String,
+    schema: RawLink,
+    #[serde(default)]
+    features: Vec<String>,
+    data_sources: Vec<RawDataSource>,
+    #[serde(default)]
+    templates: Vec<RawTemplate>,
+}
+
+#[derive(Deserialize)]
+struct RawLink {
+    file: String,
+}
+
+#[derive(Deserialize)]
+struct RawDataSource {
+    kind: String,
+    name: String,
+    network: Option<String>,
+    source: RawSource,
+    mapping: RawMapping,
+    context: Option<HashMap<String, RawContextValue>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawSource {
+    address: Option<String>,
+    abi: String,
+    #[serde(default)]
+    start_block: u64,
+    end_block: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct RawTemplate {
+    kind: String,
+    name: String,
+    network: Option<String>,
+    source: RawTemplateSource,
+    mapping: RawMapping,
+}
+
+#[derive(Deserialize)]
+struct RawTemplateSource {
+    abi: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMapping {
+    api_version: String,
+    #[serde(default)]
+    entities: Vec<String>,
+    #[serde(default)]
+    abis: Vec<RawAbi>,
+    #[serde(default)]
+    event_handlers: Vec<RawEventHandler>,
+    #[serde(default)]
+    block_handlers: Vec<RawBlockHandler>,
+    #[serde(default)]
+    call_handlers: Vec<RawCallHandler>,
+    file: String,
+}
+
+#[derive(Deserialize)]
+struct RawAbi {
+    name: String,
+    file: String,
+}
+
+#[derive(Deserialize, Clone)]
+struct RawEventHandler {
+    event: String,
+    handler: String,
+    topic0: Option<String>,
+    topic1: Option<Vec<String>>,
+    topic2: Option<Vec<String>>,
+    topic3: Option<Vec<String>>,
+    #[serde(default)]
+    receipt: bool,
+}
+
+#[derive(Deserialize)]
+struct RawBlockHandler {
+    handler: String,
+    filter: Option<RawBlockFilter>,
+}
+
+#[derive(Deserialize)]
+struct RawBlockFilter {
+    kind: String,
+    every: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct RawCallHandler {
+    function: String,
+    handler: String,
+}
+
+#[derive(Deserialize)]
+struct RawContextValue {
+    #[serde(rename = "type")]
+    kind: String,
+    data: serde_yaml::Value,
+}
