@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# CI check: rebuilds the examples in a temporary copy of the repo and fails if the committed
+# outputs (contracts/out, generated, build) differ from a fresh build.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+if [[ ! -x "$root/node_modules/.bin/graph" || ! -x "$root/node_modules/.bin/solcjs" ]]; then
+  (cd "$root" && npm install --no-audit --no-fund)
+fi
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/scripts"
+cp -a "$root/examples" "$tmp/examples"
+cp "$root/scripts/build-examples.sh" "$tmp/scripts/"
+cp "$root/package.json" "$root/package-lock.json" "$tmp/"
+ln -s "$root/node_modules" "$tmp/node_modules"
+
+"$tmp/scripts/build-examples.sh" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
+rm "$tmp/build.log"
+
+if diff -r "$root/examples" "$tmp/examples"; then
+  echo "check-examples-built: committed example builds are current"
+else
+  echo "check-examples-built: committed example builds are stale; run scripts/build-examples.sh" >&2
+  exit 1
+fi
