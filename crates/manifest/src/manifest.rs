@@ -212,7 +212,10 @@ impl Manifest {
     }
 
     fn validate(&self) -> Result<()> {
-        ensure!(!self.data_sources.is_empty(), "the subgraph has no data sources");
+        ensure!(
+            !self.data_sources.is_empty(),
+            "the subgraph has no data sources"
+        );
         let network = &self.data_sources[0].network;
         for ds in &self.data_sources {
             ensure!(
@@ -227,7 +230,11 @@ impl Manifest {
             .data_sources
             .iter()
             .map(|d| (d.name.as_str(), d.mapping.api_version))
-            .chain(self.templates.iter().map(|t| (t.name.as_str(), t.mapping.api_version)))
+            .chain(
+                self.templates
+                    .iter()
+                    .map(|t| (t.name.as_str(), t.mapping.api_version)),
+            )
             .collect();
         if versions.iter().any(|(_, v)| *v >= Version(0, 0, 5)) {
             let (first, v0) = versions[0];
@@ -386,7 +393,8 @@ fn check_abi_and_events(mapping: &Mapping, abi: &str) -> Result<()> {
 }
 
 fn check_block_handlers(handlers: &[BlockHandler]) -> Result<()> {
-    let count = |f: fn(&BlockHandlerFilter) -> bool| handlers.iter().filter(|h| f(&h.filter)).count();
+    let count =
+        |f: fn(&BlockHandlerFilter) -> bool| handlers.iter().filter(|h| f(&h.filter)).count();
     let every = count(|f| matches!(f, BlockHandlerFilter::Every));
     let call = count(|f| matches!(f, BlockHandlerFilter::Call));
     let once = count(|f| matches!(f, BlockHandlerFilter::Once));
@@ -550,7 +558,10 @@ fn convert_event_handler(raw: RawEventHandler, abis: &[Abi]) -> Result<EventHand
                 let hex = t.strip_prefix("0x").unwrap_or(t);
                 let bytes = sprig_value::from_hex(hex)
                     .map_err(|_| anyhow!("topic filter `{t}` is not hex"))?;
-                ensure!(bytes.len() <= 32, "topic filter `{t}` is longer than 32 bytes");
+                ensure!(
+                    bytes.len() <= 32,
+                    "topic filter `{t}` is longer than 32 bytes"
+                );
                 let mut word = [0u8; 32];
                 word[32 - bytes.len()..].copy_from_slice(&bytes);
                 Ok(B256::from(word))
@@ -573,7 +584,12 @@ fn convert_event_handler(raw: RawEventHandler, abis: &[Abi]) -> Result<EventHand
 
 fn convert_context(raw: HashMap<String, RawContextValue>) -> Result<Entity> {
     raw.into_iter()
-        .map(|(k, v)| Ok((k.clone(), convert_context_value(v).with_context(|| format!("context.{k}"))?)))
+        .map(|(k, v)| {
+            Ok((
+                k.clone(),
+                convert_context_value(v).with_context(|| format!("context.{k}"))?,
+            ))
+        })
         .collect()
 }
 

@@ -126,6 +126,9 @@ pub struct Schema {
     pub interfaces: Vec<EntityType>,
     /// Enum name to its values, in declaration order.
     pub enums: BTreeMap<String, Vec<String>>,
+    /// The SDL this schema was parsed from, kept so a store can persist it and serve the
+    /// subgraph later without the manifest.
+    pub sdl: String,
 }
 
 impl Schema {
@@ -145,7 +148,10 @@ impl Schema {
                 TypeKind::Enum(e) => {
                     enums.insert(
                         name,
-                        e.values.iter().map(|v| v.node.value.node.to_string()).collect(),
+                        e.values
+                            .iter()
+                            .map(|v| v.node.value.node.to_string())
+                            .collect(),
                     );
                 }
                 TypeKind::Object(_) if name == "_Schema_" => {}
@@ -171,6 +177,7 @@ impl Schema {
             .collect();
         let mut schema = Schema {
             enums,
+            sdl: sdl.to_string(),
             ..Schema::default()
         };
         for def in &objects {
@@ -224,7 +231,11 @@ impl Schema {
                     );
                 };
                 let target_type = self.object_or_interface(target).ok_or_else(|| {
-                    anyhow!("field `{}.{}`: unknown type `{target}`", ty.name, field.name)
+                    anyhow!(
+                        "field `{}.{}`: unknown type `{target}`",
+                        ty.name,
+                        field.name
+                    )
                 })?;
                 let back = target_type.field(target_field).ok_or_else(|| {
                     anyhow!(
@@ -287,9 +298,7 @@ fn convert_type(
             .directives
             .iter()
             .find(|d| d.node.name.node == "entity")
-            .ok_or_else(|| {
-                anyhow!("line {line}: type `{name}` must have an @entity directive")
-            })?;
+            .ok_or_else(|| anyhow!("line {line}: type `{name}` must have an @entity directive"))?;
         immutable = bool_arg(entity, "immutable", &name)?.unwrap_or(false);
         if bool_arg(entity, "timeseries", &name)? == Some(true) {
             bail!("line {line}: type `{name}`: timeseries entities are not supported yet");
@@ -321,7 +330,11 @@ fn convert_type(
                 f.name.pos.line
             );
         };
-        let derived_from = match f.directives.iter().find(|d| d.node.name.node == "derivedFrom") {
+        let derived_from = match f
+            .directives
+            .iter()
+            .find(|d| d.node.name.node == "derivedFrom")
+        {
             None => None,
             Some(d) => match d.node.get_argument("field").map(|v| &v.node) {
                 Some(async_graphql_value::ConstValue::String(s)) => Some(s.clone()),
@@ -395,7 +408,10 @@ mod tests {
         let token = s.entity_type("Token").unwrap();
         assert_eq!(token.id_type, IdType::Bytes);
         assert!(!token.immutable);
-        assert_eq!(token.field("kind").unwrap().field_type.base, BaseType::Enum("Kind".into()));
+        assert_eq!(
+            token.field("kind").unwrap().field_type.base,
+            BaseType::Enum("Kind".into())
+        );
         assert_eq!(token.stored_fields().count(), 3);
         let account = s.entity_type("Account").unwrap();
         assert!(account.immutable);

@@ -1,6 +1,6 @@
 //! Where entities live: the per-block entity cache and the storage backends.
 //!
-//! Writing flows `EntityCache` (one block's reads and writes, with handler-level rollback) ->
+//! Writing flows [`EntityCache`] (one block's reads and writes, with handler-level rollback) ->
 //! [`EntityModification`]s -> [`WritableStore::transact_block`], which commits all of a block's
 //! changes together with the block pointer in one transaction. Reading for queries goes through
 //! [`QueryStore`].
@@ -8,8 +8,15 @@
 //! Entities are versioned by block range (`[from, to)`), so a block's writes can be reverted and a
 //! query can ask for the state at an earlier block.
 //!
+//! The backend is SQLite ([`SqliteStore`]: one file, many deployments; [`SqliteDeployment`]
+//! implements both store traits). Code map: `cache.rs` (the entity cache), `validation.rs`
+//! (entities against the schema), `sqlite/` (`layout.rs` tables and DDL, `codec.rs` values,
+//! `numeric.rs` the order-preserving BigInt/BigDecimal encoding, `write.rs` commit and revert,
+//! `query.rs` SQL for queries, `meta.rs` head, failure and data sources).
+//!
 //! Architecture invariants: the store knows nothing about wasm or GraphQL syntax; a block is
-//! either wholly committed (entities, data sources, pointer) or not at all.
+//! either wholly committed (entities, data sources, pointer) or not at all; every value reaches
+//! SQL as a bound parameter.
 
 mod cache;
 mod sqlite;
@@ -155,11 +162,26 @@ pub enum Filter {
     NotContains(String, Value),
     /// `<field>_contains` on a String. As in graph-node, `substring` is a SQL `LIKE` pattern
     /// fragment: `%` and `_` are wildcards, a backslash escapes.
-    StringContains { field: String, substring: String, case_insensitive: bool, negated: bool },
+    StringContains {
+        field: String,
+        substring: String,
+        case_insensitive: bool,
+        negated: bool,
+    },
     /// `<field>_starts_with` on a String (`prefix` is a `LIKE` fragment, as above).
-    StartsWith { field: String, prefix: String, case_insensitive: bool, negated: bool },
+    StartsWith {
+        field: String,
+        prefix: String,
+        case_insensitive: bool,
+        negated: bool,
+    },
     /// `<field>_ends_with` on a String (`suffix` is a `LIKE` fragment, as above).
-    EndsWith { field: String, suffix: String, case_insensitive: bool, negated: bool },
+    EndsWith {
+        field: String,
+        suffix: String,
+        case_insensitive: bool,
+        negated: bool,
+    },
     /// All filters hold; an empty list always holds.
     And(Vec<Filter>),
     /// At least one filter holds; an empty list never holds.

@@ -137,7 +137,10 @@ mod tests {
         let third = d("1").divided_by(&d("3")).unwrap();
         assert_eq!(third.to_string(), "0.3333333333333333333333333333333333");
         let two_thirds = d("2").divided_by(&d("3")).unwrap();
-        assert_eq!(two_thirds.to_string(), "0.6666666666666666666666666666666667");
+        assert_eq!(
+            two_thirds.to_string(),
+            "0.6666666666666666666666666666666667"
+        );
     }
 
     #[test]

@@ -15,7 +15,6 @@ pub use crate::bigdecimal::BigDecimal;
 pub use crate::bigint::BigInt;
 pub use crate::entity::{Entity, EntityKey, Id, IdType};
 
-
 use std::fmt;
 
 /// A value stored in an entity field. Mirrors graph-node's `Value`.
@@ -71,7 +70,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 /// Parses hex with an optional `0x` prefix. An odd number of digits is an error.
 pub fn from_hex(s: &str) -> Result<Vec<u8>, ValueError> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(ValueError::InvalidHex(s.to_string()));
     }
     let nibble = |c: u8| -> Option<u8> {

@@ -1,0 +1,546 @@
+//! `T_filter` inputs: which `<field>_<op>` arguments each field gets (graph-node's op table,
+//! `graph/src/schema/api.rs`), and how a `where` value becomes store [`Filter`]s.
+//!
+//! One [`FilterTable`] per entity type or interface drives both sides, so the generated input
+//! type and the interpretation of a query can never disagree.
+
+use std::collections::HashMap;
+
+use async_graphql::dynamic::TypeRef;
+use async_graphql::{Name, Value as GqlValue};
+use sprig_manifest::{BaseType, EntityType, Field, ScalarType, Schema};
+use sprig_store::Filter;
+use sprig_value::{IdType, Value};
+
+use crate::error::{QueryError, QueryResult};
+use crate::values::{decode, decode_list, InputType};
+
+/// A filter operator: the suffix of a `T_filter` input field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterOp {
+    Equal,
+    Not,
+    GreaterThan,
+    LessThan,
+    GreaterOrEqual,
+    LessOrEqual,
+    In,
+    NotIn,
+    Contains,
+    ContainsNoCase,
+    NotContains,
+    NotContainsNoCase,
+    StartsWith,
+    StartsWithNoCase,
+    NotStartsWith,
+    NotStartsWithNoCase,
+    EndsWith,
+    EndsWithNoCase,
+    NotEndsWith,
+    NotEndsWithNoCase,
+}
+
+use FilterOp::*;
+
+/// Booleans and enums.
+const EQUALITY_OPS: &[FilterOp] = &[Equal, Not, In, NotIn];
+/// `ID`, numbers and timestamps (and references to entities with `Int8` ids).
+const ORDERED_OPS: &[FilterOp] = &[
+    Equal,
+    Not,
+    GreaterThan,
+    LessThan,
+    GreaterOrEqual,
+    LessOrEqual,
+    In,
+    NotIn,
+];
+const BYTES_OPS: &[FilterOp] = &[
+    Equal,
+    Not,
+    GreaterThan,
+    LessThan,
+    GreaterOrEqual,
+    LessOrEqual,
+    In,
+    NotIn,
+    Contains,
+    NotContains,
+];
+/// Strings (and references to entities with `String` or `Bytes` ids, as in graph-node).
+const STRING_OPS: &[FilterOp] = &[
+    Equal,
+    Not,
+    GreaterThan,
+    LessThan,
+    GreaterOrEqual,
+    LessOrEqual,
+    In,
+    NotIn,
+    Contains,
+    ContainsNoCase,
+    NotContains,
+    NotContainsNoCase,
+    StartsWith,
+    StartsWithNoCase,
+    NotStartsWith,
+    NotStartsWithNoCase,
+    EndsWith,
+    EndsWithNoCase,
+    NotEndsWith,
+    NotEndsWithNoCase,
+];
+/// List fields of scalars, enums and (non-derived) references.
+const LIST_OPS: &[FilterOp] = &[Equal, Not, Contains, NotContains];
+
+impl FilterOp {
+    /// The suffix appended to the field name.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Equal => "",
+            Not => "_not",
+            GreaterThan => "_gt",
+            LessThan => "_lt",
+            GreaterOrEqual => "_gte",
+            LessOrEqual => "_lte",
+            In => "_in",
+            NotIn => "_not_in",
+            Contains => "_contains",
+            ContainsNoCase => "_contains_nocase",
+            NotContains => "_not_contains",
+            NotContainsNoCase => "_not_contains_nocase",
+            StartsWith => "_starts_with",
+            StartsWithNoCase => "_starts_with_nocase",
+            NotStartsWith => "_not_starts_with",
+            NotStartsWithNoCase => "_not_starts_with_nocase",
+            EndsWith => "_ends_with",
+            EndsWithNoCase => "_ends_with_nocase",
+            NotEndsWith => "_not_ends_with",
+            NotEndsWithNoCase => "_not_ends_with_nocase",
+        }
+    }
+
+    /// Whether the operator compares against a set of values.
+    fn takes_set(self) -> bool {
+        matches!(self, In | NotIn)
+    }
+}
+
+/// How a filtered field is stored, which decides what an operator means for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Storage {
+    /// A string column (or a reference to a string id): the text operators apply.
+    Text,
+    /// A bytes column: `_contains` looks for a byte substring.
+    Bytes,
+    /// A reference to an entity with `Bytes` ids, filtered with graph-node's string operators;
+    /// only the comparisons make sense for it.
+    BytesReference,
+    /// A list column.
+    List,
+    /// Anything else: only comparisons.
+    Plain,
+}
+
+/// One input field of a `T_filter` type.
+#[derive(Clone, Debug)]
+pub struct FilterInput {
+    /// The input field's name, `<field><suffix>`.
+    pub name: String,
+    /// The entity field it filters.
+    pub field: String,
+    pub op: FilterOp,
+    /// The GraphQL type of one value.
+    element_type: String,
+    /// How one value decodes.
+    value: InputType,
+    storage: Storage,
+}
+
+impl FilterInput {
+    /// The GraphQL type of the input field: a list for set operators and list fields.
+    pub fn type_ref(&self) -> TypeRef {
+        if self.op.takes_set() || self.storage == Storage::List {
+            TypeRef::named_nn_list(&self.element_type)
+        } else {
+            TypeRef::named(&self.element_type)
+        }
+    }
+}
+
+/// The filter inputs of one entity type or interface.
+#[derive(Clone, Debug)]
+pub struct FilterTable {
+    type_name: String,
+    inputs: Vec<FilterInput>,
+    by_name: HashMap<String, usize>,
+}
+
+impl FilterTable {
+    /// The inputs graph-node generates for `ty`'s fields, in field order.
+    pub fn new(ty: &EntityType, schema: &Schema) -> FilterTable {
+        let inputs: Vec<FilterInput> = ty
+            .fields
+            .iter()
+            .flat_map(|field| field_inputs(field, schema))
+            .collect();
+        let by_name = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| (input.name.clone(), i))
+            .collect();
+        FilterTable {
+            type_name: ty.name.clone(),
+            inputs,
+            by_name,
+        }
+    }
+
+    /// The inputs, in the order of the fields they filter.
+    pub fn inputs(&self) -> &[FilterInput] {
+        &self.inputs
+    }
+
+    /// The store filters a `where` argument stands for; all of them must hold.
+    pub fn parse(&self, value: &GqlValue) -> QueryResult<Vec<Filter>> {
+        match value {
+            GqlValue::Null => Ok(Vec::new()),
+            GqlValue::Object(object) => self.parse_object(object),
+            _ => Err(QueryError::new("Filter must by an object")),
+        }
+    }
+
+    fn parse_object(
+        &self,
+        object: &async_graphql::indexmap::IndexMap<Name, GqlValue>,
+    ) -> QueryResult<Vec<Filter>> {
+        if object.contains_key("or") {
+            reject_columns_beside_or(object.keys().map(Name::as_str))?;
+        }
+        let mut filters = Vec::with_capacity(object.len());
+        for (key, value) in object {
+            match key.as_str() {
+                "and" => filters.extend(self.parse_list(value)?.map(Filter::And)),
+                "or" => filters.extend(self.parse_list(value)?.map(Filter::Or)),
+                name => {
+                    let input = self.by_name.get(name).map(|&i| &self.inputs[i]);
+                    let input = input.ok_or_else(|| {
+                        QueryError::new(format!(
+                            "Entity `{}` has no attribute `{name}`",
+                            self.type_name
+                        ))
+                    })?;
+                    filters.push(build_filter(input, value)?);
+                }
+            }
+        }
+        Ok(filters)
+    }
+
+    /// The elements of an `and`/`or` list, each the conjunction of its own filters; `None` for
+    /// an explicit null.
+    fn parse_list(&self, value: &GqlValue) -> QueryResult<Option<Vec<Filter>>> {
+        let items = match value {
+            GqlValue::Null => return Ok(None),
+            GqlValue::List(items) => items,
+            _ => return Err(QueryError::new("Filter must by an object")),
+        };
+        let filters = items
+            .iter()
+            .map(|item| match item {
+                GqlValue::Object(object) => self.parse_object(object).map(conjunction),
+                _ => Err(QueryError::new("Filter must by an object")),
+            })
+            .collect::<QueryResult<Vec<Filter>>>()?;
+        Ok(Some(filters))
+    }
+}
+
+/// The name of the filter input type of an entity type or interface.
+pub fn filter_type_name(type_name: &str) -> String {
+    format!("{type_name}_filter")
+}
+
+fn conjunction(mut filters: Vec<Filter>) -> Filter {
+    if filters.len() == 1 {
+        filters.remove(0)
+    } else {
+        Filter::And(filters)
+    }
+}
+
+/// graph-node refuses `{ a: 1, or: [...] }` because users read it as `a OR ...`; it is `a AND
+/// (...)`. The message is graph-node's.
+fn reject_columns_beside_or<'a>(keys: impl Iterator<Item = &'a str>) -> QueryResult<()> {
+    let columns: Vec<String> = keys
+        .filter(|key| !matches!(*key, "or" | "and" | "_change_block"))
+        .map(|key| format!("'{key}'"))
+        .collect();
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let list = columns.join(", ");
+    Err(QueryError::new(format!(
+        "Cannot mix column filters with 'or' operator at the same level. Found column filter(s) \
+         {list} alongside 'or' operator.\n\nInstead of:\nwhere: {{ {list}, or: [...] }}\n\nUse:\n\
+         where: {{ or: [{{ {list}, ... }}, {{ {list}, ... }}] }}"
+    )))
+}
+
+/// The filter inputs of one field (none for derived fields: graph-node only offers child
+/// filters on them, which Sprig does not support yet).
+fn field_inputs(field: &Field, schema: &Schema) -> Vec<FilterInput> {
+    if !field.is_stored() {
+        return Vec::new();
+    }
+    let (ops, element_type, value, storage): (_, String, _, _) = match &field.field_type.base {
+        BaseType::Scalar(scalar) => {
+            let (ops, storage) = match scalar {
+                ScalarType::String => (STRING_OPS, Storage::Text),
+                ScalarType::Bytes => (BYTES_OPS, Storage::Bytes),
+                ScalarType::Boolean => (EQUALITY_OPS, Storage::Plain),
+                _ => (ORDERED_OPS, Storage::Plain),
+            };
+            (
+                ops,
+                scalar.name().into(),
+                InputType::Scalar(*scalar),
+                storage,
+            )
+        }
+        BaseType::Enum(name) => (EQUALITY_OPS, name.clone(), InputType::Enum, Storage::Plain),
+        BaseType::Reference(target) => {
+            // graph-node filters references by the referenced id, typed `String` for string and
+            // bytes ids and `Int` for Int8 ids.
+            let id_type = schema
+                .object_or_interface(target)
+                .map_or(IdType::String, |t| t.id_type);
+            let (ops, element_type, storage) = match id_type {
+                IdType::String => (STRING_OPS, "String", Storage::Text),
+                IdType::Bytes => (STRING_OPS, "String", Storage::BytesReference),
+                IdType::Int8 => (ORDERED_OPS, "Int", Storage::Plain),
+            };
+            (ops, element_type.into(), InputType::Id(id_type), storage)
+        }
+    };
+    let (ops, storage) = if field.field_type.list {
+        (LIST_OPS, Storage::List)
+    } else {
+        (ops, storage)
+    };
+    ops.iter()
+        .map(|&op| FilterInput {
+            name: format!("{}{}", field.name, op.suffix()),
+            field: field.name.clone(),
+            op,
+            element_type: element_type.clone(),
+            value: value.clone(),
+            storage,
+        })
+        .collect()
+}
+
+/// The store filter for one input field and its value.
+fn build_filter(input: &FilterInput, raw: &GqlValue) -> QueryResult<Filter> {
+    let field = input.field.clone();
+    if input.op.takes_set() {
+        let values = decode_list(raw, &input.value)?;
+        return Ok(match input.op {
+            In => Filter::In(field, values),
+            _ => Filter::NotIn(field, values),
+        });
+    }
+    let value = match (input.storage, raw) {
+        (_, GqlValue::Null) => Value::Null,
+        (Storage::List, _) => Value::List(decode_list(raw, &input.value)?),
+        _ => decode(raw, &input.value)?,
+    };
+    if value.is_null() && !matches!(input.op, Equal | Not) {
+        return Err(QueryError::new(format!(
+            "Filter `{}` does not accept null",
+            input.name
+        )));
+    }
+    let unsupported = || {
+        QueryError::new(format!(
+            "The filter `{}` is not supported yet by this indexer",
+            input.name
+        ))
+    };
+    let text = |value: Value| match value {
+        Value::String(s) => Ok(s),
+        _ => Err(unsupported()),
+    };
+    Ok(match input.op {
+        Equal => Filter::Equal(field, value),
+        Not => Filter::Not(field, value),
+        GreaterThan => Filter::GreaterThan(field, value),
+        LessThan => Filter::LessThan(field, value),
+        GreaterOrEqual => Filter::GreaterOrEqual(field, value),
+        LessOrEqual => Filter::LessOrEqual(field, value),
+        // Handled above.
+        In | NotIn => return Err(unsupported()),
+        Contains | NotContains => match input.storage {
+            Storage::Text => Filter::StringContains {
+                field,
+                substring: text(value)?,
+                case_insensitive: false,
+                negated: input.op == NotContains,
+            },
+            Storage::Bytes | Storage::List if input.op == Contains => {
+                Filter::Contains(field, value)
+            }
+            Storage::Bytes | Storage::List => Filter::NotContains(field, value),
+            Storage::BytesReference | Storage::Plain => return Err(unsupported()),
+        },
+        ContainsNoCase | NotContainsNoCase => Filter::StringContains {
+            field,
+            substring: text(value)?,
+            case_insensitive: true,
+            negated: input.op == NotContainsNoCase,
+        },
+        StartsWith | StartsWithNoCase | NotStartsWith | NotStartsWithNoCase => Filter::StartsWith {
+            field,
+            prefix: text(value)?,
+            case_insensitive: matches!(input.op, StartsWithNoCase | NotStartsWithNoCase),
+            negated: matches!(input.op, NotStartsWith | NotStartsWithNoCase),
+        },
+        EndsWith | EndsWithNoCase | NotEndsWith | NotEndsWithNoCase => Filter::EndsWith {
+            field,
+            suffix: text(value)?,
+            case_insensitive: matches!(input.op, EndsWithNoCase | NotEndsWithNoCase),
+            negated: matches!(input.op, NotEndsWith | NotEndsWithNoCase),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SDL: &str = r#"
+        enum Kind { A, B }
+        type Token @entity(immutable: false) {
+          id: Bytes!
+          name: String!
+          kind: Kind
+          live: Boolean!
+          supply: BigInt!
+          owner: Account
+          tags: [String!]
+          holders: [Account!]! @derivedFrom(field: "token")
+        }
+        type Account @entity(immutable: true) { id: ID! token: Token! }
+    "#;
+
+    fn table() -> FilterTable {
+        let schema = Schema::parse(SDL).unwrap();
+        FilterTable::new(schema.entity_type("Token").unwrap(), &schema)
+    }
+
+    fn names_for(table: &FilterTable, field: &str) -> Vec<String> {
+        let inputs = table.inputs().iter().filter(|i| i.field == field);
+        inputs.map(|i| i.name.clone()).collect()
+    }
+
+    #[test]
+    fn op_sets_follow_the_field_type() {
+        let table = table();
+        assert_eq!(
+            names_for(&table, "id"),
+            [
+                "id",
+                "id_not",
+                "id_gt",
+                "id_lt",
+                "id_gte",
+                "id_lte",
+                "id_in",
+                "id_not_in",
+                "id_contains",
+                "id_not_contains"
+            ]
+        );
+        assert_eq!(names_for(&table, "name").len(), 20);
+        assert_eq!(names_for(&table, "owner").len(), 20);
+        assert_eq!(
+            names_for(&table, "kind"),
+            ["kind", "kind_not", "kind_in", "kind_not_in"]
+        );
+        assert_eq!(
+            names_for(&table, "live"),
+            ["live", "live_not", "live_in", "live_not_in"]
+        );
+        assert_eq!(names_for(&table, "supply").len(), 8);
+        assert_eq!(
+            names_for(&table, "tags"),
+            ["tags", "tags_not", "tags_contains", "tags_not_contains"]
+        );
+        assert!(names_for(&table, "holders").is_empty());
+    }
+
+    fn parse(table: &FilterTable, json: serde_json::Value) -> QueryResult<Vec<Filter>> {
+        table.parse(&GqlValue::from_json(json).unwrap())
+    }
+
+    #[test]
+    fn builds_store_filters() {
+        let table = table();
+        let filters = parse(
+            &table,
+            serde_json::json!({
+                "name_starts_with_nocase": "ab",
+                "supply_gte": "10",
+                "id_in": ["0x01", "0x02"],
+                "owner": "alice",
+                "and": [{ "live": true }, { "tags_contains": ["x"] }],
+            }),
+        )
+        .unwrap();
+        // serde_json sorts object keys, so the filters come in key order.
+        assert_eq!(
+            filters,
+            vec![
+                Filter::And(vec![
+                    Filter::Equal("live".into(), Value::Bool(true)),
+                    Filter::Contains("tags".into(), Value::List(vec![Value::String("x".into())])),
+                ]),
+                Filter::In(
+                    "id".into(),
+                    vec![Value::Bytes(vec![1]), Value::Bytes(vec![2])]
+                ),
+                Filter::StartsWith {
+                    field: "name".into(),
+                    prefix: "ab".into(),
+                    case_insensitive: true,
+                    negated: false,
+                },
+                Filter::Equal("owner".into(), Value::String("alice".into())),
+                Filter::GreaterOrEqual("supply".into(), Value::BigInt(10.into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_columns_beside_or() {
+        let err = parse(&table(), serde_json::json!({ "name": "a", "or": [] })).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "Cannot mix column filters with 'or' operator at the same level. Found column \
+                 filter(s) 'name' alongside 'or' operator."
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn null_only_for_equality() {
+        let table = table();
+        assert_eq!(
+            parse(&table, serde_json::json!({ "kind": null })).unwrap(),
+            vec![Filter::Equal("kind".into(), Value::Null)]
+        );
+        let err = parse(&table, serde_json::json!({ "supply_gt": null })).unwrap_err();
+        assert_eq!(err.to_string(), "Filter `supply_gt` does not accept null");
+    }
+}

@@ -1,0 +1,116 @@
+//! Measures the SQLite store's write path: inserts, then overwrites, then overwrites through the
+//! entity cache (which also reads every entity once), of `ENTITIES` entities in blocks of
+//! `PER_BLOCK`.
+//!
+//! `cargo run --release -p sprig-store --example write_throughput [entities] [per_block]`
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Result;
+use sprig_manifest::Schema;
+use sprig_store::{
+    BlockWrite, EntityCache, EntityModification, EntityReader, SqliteStore, WritableStore,
+};
+use sprig_value::{BigInt, BlockPtr, Entity, EntityKey, Id, Value};
+
+const SDL: &str = r#"
+    type Account @entity(immutable: false) {
+      id: Bytes!
+      balance: BigInt!
+      txCount: Int!
+      lastSeen: Timestamp!
+      label: String
+      token: Token!
+    }
+    type Token @entity(immutable: false) { id: Bytes! }
+"#;
+
+fn account(i: u64, round: u64) -> (EntityKey, Entity) {
+    let id = i.to_be_bytes()[..].repeat(3)[..20].to_vec();
+    let key = EntityKey {
+        entity_type: "Account".into(),
+        id: Id::Bytes(id.clone()),
+    };
+    let balance = BigInt::from(i * 1_000_000_007 + round).times(&BigInt::from(10u64.pow(18)));
+    let data = Entity::from([
+        ("id".to_string(), Value::Bytes(id)),
+        ("balance".to_string(), Value::BigInt(balance)),
+        ("txCount".to_string(), Value::Int(round as i32)),
+        (
+            "lastSeen".to_string(),
+            Value::Timestamp(1_700_000_000_000_000 + round as i64),
+        ),
+        ("label".to_string(), Value::String(format!("account {i}"))),
+        ("token".to_string(), Value::Bytes(vec![0xaa; 20])),
+    ]);
+    (key, data)
+}
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let entities: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(100_000);
+    let per_block: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000);
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(dir.path().join("bench.db"))?;
+    let schema = Arc::new(Schema::parse(SDL)?);
+    let deployment = store.deployment("bench", schema.clone())?;
+    let mut block = 0;
+    let mut run = |name: &str,
+                   make: &mut dyn FnMut(u64, u64) -> Result<Vec<EntityModification>>|
+     -> Result<()> {
+        let start = Instant::now();
+        for first in (0..entities).step_by(per_block as usize) {
+            block += 1;
+            let last = (first + per_block).min(entities);
+            let write = BlockWrite {
+                modifications: make(first, last)?,
+                ..BlockWrite::default()
+            };
+            let ptr = BlockPtr {
+                number: block,
+                hash: [0; 32],
+            };
+            deployment.transact_block(ptr, block, write)?;
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "{name:<28} {entities} rows in {secs:.2} s = {:>9.0} rows/s ({per_block} per block)",
+            entities as f64 / secs
+        );
+        Ok(())
+    };
+
+    run("insert", &mut |first, last| {
+        Ok((first..last)
+            .map(|i| {
+                let (key, data) = account(i, 0);
+                EntityModification::Insert { key, data }
+            })
+            .collect())
+    })?;
+    run("overwrite", &mut |first, last| {
+        Ok((first..last)
+            .map(|i| {
+                let (key, data) = account(i, 1);
+                EntityModification::Overwrite { key, data }
+            })
+            .collect())
+    })?;
+    let reader: Arc<dyn EntityReader> = Arc::new(deployment.clone());
+    run("cache get+set+overwrite", &mut |first, last| {
+        let mut cache = EntityCache::new(reader.clone(), schema.clone());
+        for i in first..last {
+            let (key, _) = account(i, 2);
+            let mut entity = cache.get(&key)?.expect("inserted above");
+            entity.insert("txCount".into(), Value::Int(2));
+            cache.set(key, entity)?;
+        }
+        cache.into_modifications()
+    })?;
+    Ok(())
+}

@@ -1,0 +1,572 @@
+//! One block's entity reads and writes (graph-node's `EntityCache`).
+//!
+//! Three layers make up what a mapping sees: the store's state (read at most once per key and
+//! remembered), the block's accumulated updates, and the running handler's updates. A handler that
+//! fails deterministically has its layer dropped; one that succeeds has it folded into the block's.
+//! At the end of the block the accumulated operations are compared with the store's state to
+//! produce the minimal [`EntityModification`]s.
+
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context, Result};
+use sprig_manifest::{EntityType, Schema};
+use sprig_value::{Entity, EntityKey};
+
+use crate::validation::validate_entity;
+use crate::{EntityModification, EntityReader};
+
+/// The accumulated writes to one entity, as graph-node's `EntityOp`.
+#[derive(Clone, Debug, PartialEq)]
+enum EntityOp {
+    /// Merge these fields into the prior state; a `Value::Null` removes the field.
+    Update(Entity),
+    /// Replace the prior state with this entity (no nulls).
+    Overwrite(Entity),
+    /// The entity is gone.
+    Remove,
+}
+
+impl EntityOp {
+    /// Combines `self` followed by `next` into one operation.
+    fn accumulate(&mut self, next: EntityOp) {
+        let update = match next {
+            EntityOp::Update(update) => update,
+            // Remove and Overwrite do not depend on what came before.
+            replacement => {
+                *self = replacement;
+                return;
+            }
+        };
+        match self {
+            // Writing after a remove starts a fresh entity.
+            EntityOp::Remove => *self = EntityOp::Overwrite(without_nulls(update)),
+            // Keep the nulls: they must still remove fields from the prior state.
+            EntityOp::Update(current) => current.extend(update),
+            EntityOp::Overwrite(current) => {
+                merge(current, update);
+            }
+        }
+    }
+
+    /// The entity state after applying `self` to `prior`.
+    fn apply_to(&self, prior: Option<Entity>) -> Option<Entity> {
+        match (self, prior) {
+            (EntityOp::Remove, _) => None,
+            (EntityOp::Overwrite(entity), _) => Some(entity.clone()),
+            (EntityOp::Update(update), None) => Some(without_nulls(update.clone())),
+            (EntityOp::Update(update), Some(mut entity)) => {
+                merge(&mut entity, update.clone());
+                Some(entity)
+            }
+        }
+    }
+}
+
+/// Applies a partial update: set fields overwrite, null fields are removed. Returns whether
+/// the entity changed.
+fn merge(entity: &mut Entity, update: Entity) -> bool {
+    let mut changed = false;
+    for (field, value) in update {
+        if value.is_null() {
+            changed |= entity.remove(&field).is_some();
+        } else if entity.get(&field) != Some(&value) {
+            entity.insert(field, value);
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn entity_type<'a>(schema: &'a Schema, key: &EntityKey) -> Result<&'a EntityType> {
+    schema
+        .entity_type(&key.entity_type)
+        .ok_or_else(|| anyhow!("Entity {key}: unknown entity type `{}`", key.entity_type))
+}
+
+fn without_nulls(mut entity: Entity) -> Entity {
+    entity.retain(|_, value| !value.is_null());
+    entity
+}
+
+/// One block's entity reads and writes, with handler-level rollback.
+///
+/// Create one per block. Entities written here are validated against the schema when they are
+/// set, so a bad write fails the handler that made it, not the block's commit.
+pub struct EntityCache {
+    store: Arc<dyn EntityReader>,
+    schema: Arc<Schema>,
+    /// The store's state of every key read so far (`None` = known to be absent).
+    current: HashMap<EntityKey, Option<Entity>>,
+    /// Writes of the block's finished handlers (and of code running outside any handler).
+    updates: HashMap<EntityKey, EntityOp>,
+    /// Writes of the running handler.
+    handler_updates: HashMap<EntityKey, EntityOp>,
+    in_handler: bool,
+}
+
+impl std::fmt::Debug for EntityCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntityCache")
+            .field("loaded", &self.current.len())
+            .field("updates", &self.updates.len())
+            .field("handler_updates", &self.handler_updates.len())
+            .field("in_handler", &self.in_handler)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EntityCache {
+    /// An empty cache reading from `store`, validating against `schema`.
+    pub fn new(store: Arc<dyn EntityReader>, schema: Arc<Schema>) -> EntityCache {
+        EntityCache {
+            store,
+            schema,
+            current: HashMap::new(),
+            updates: HashMap::new(),
+            handler_updates: HashMap::new(),
+            in_handler: false,
+        }
+    }
+
+    /// The entity as the mapping sees it now: the store's state with the block's and then the
+    /// running handler's writes applied. The store is read at most once per key.
+    pub fn get(&mut self, key: &EntityKey) -> Result<Option<Entity>> {
+        let stored = self.stored(key)?.clone();
+        Ok(self.apply_in_block(key, stored))
+    }
+
+    /// Only what this block wrote (graph-node's `loadInBlock`): `None` unless the entity was set
+    /// in this block. Like graph-node, this starts from an absent entity, so after a partial
+    /// `set` of a stored entity it holds only the fields that were set.
+    pub fn get_in_block(&self, key: &EntityKey) -> Option<Entity> {
+        self.apply_in_block(key, None)
+    }
+
+    /// Writes `data` as a partial update of the entity: its fields are merged into the current
+    /// state, and a field set to `Value::Null` is removed. After [`EntityCache::remove`], this
+    /// starts a fresh entity. A missing `id` field is filled in from `key`.
+    ///
+    /// The merged entity must satisfy the schema. Fields the schema does not have are an error;
+    /// mappings of api versions before 0.0.8, whose unknown fields graph-node drops silently,
+    /// must drop them before calling this.
+    pub fn set(&mut self, key: EntityKey, mut data: Entity) -> Result<()> {
+        let schema = Arc::clone(&self.schema);
+        let entity_type = entity_type(&schema, &key)?;
+        let id = key.id.to_value();
+        match data.get("id") {
+            None => {
+                data.insert("id".to_string(), id);
+            }
+            Some(given) if *given == id => {}
+            Some(given) => bail!(
+                "Entity {key}: the `id` field `{given}` conflicts with the id the entity is saved under"
+            ),
+        }
+        if entity_type.immutable && self.stored(&key)?.is_some() {
+            bail!(
+                "Entity {key} is immutable and already exists in the store; it can only be set in the block that created it"
+            );
+        }
+        let op = EntityOp::Update(data);
+        let merged = op.apply_to(self.get(&key)?).unwrap_or_default();
+        validate_entity(&schema, entity_type, &key, &merged)?;
+        self.push(key, op);
+        Ok(())
+    }
+
+    /// Removes the entity. Removing an absent entity is allowed and changes nothing.
+    pub fn remove(&mut self, key: EntityKey) -> Result<()> {
+        if entity_type(&self.schema, &key)?.immutable && self.stored(&key)?.is_some() {
+            bail!("Entity {key} is immutable and cannot be removed");
+        }
+        self.push(key, EntityOp::Remove);
+        Ok(())
+    }
+
+    /// Starts a handler: writes until the matching exit can be dropped as one.
+    pub fn enter_handler(&mut self) {
+        debug_assert!(!self.in_handler, "handlers do not nest");
+        self.in_handler = true;
+    }
+
+    /// Ends a successful handler, keeping its writes.
+    pub fn exit_handler(&mut self) {
+        self.in_handler = false;
+        for (key, op) in std::mem::take(&mut self.handler_updates) {
+            self.push(key, op);
+        }
+    }
+
+    /// Ends a handler that failed deterministically, dropping its writes.
+    pub fn exit_handler_and_discard(&mut self) {
+        self.in_handler = false;
+        self.handler_updates.clear();
+    }
+
+    /// The block's net changes against the store: an `Insert` for entities that did not exist,
+    /// an `Overwrite` for entities whose state changed (none if nothing changed), a `Remove` for
+    /// entities that existed and are gone. Sorted by entity type, then id, so the result does not
+    /// depend on hash order.
+    pub fn into_modifications(mut self) -> Result<Vec<EntityModification>> {
+        if self.in_handler {
+            bail!("internal error: the block ended while a handler was still running");
+        }
+        let mut ops: Vec<(EntityKey, EntityOp)> =
+            std::mem::take(&mut self.updates).into_iter().collect();
+        ops.sort_by(|(a, _), (b, _)| a.cmp(b));
+        let mut modifications = Vec::with_capacity(ops.len());
+        for (key, op) in ops {
+            self.stored(&key)?;
+            let before = self.current.remove(&key).flatten();
+            let modification = match (op, before) {
+                (EntityOp::Remove, None) => None,
+                (EntityOp::Remove, Some(_)) => Some(EntityModification::Remove { key }),
+                (EntityOp::Update(data) | EntityOp::Overwrite(data), None) => {
+                    let data = without_nulls(data);
+                    Some(EntityModification::Insert { key, data })
+                }
+                (EntityOp::Overwrite(data), Some(before)) => {
+                    (data != before).then_some(EntityModification::Overwrite { key, data })
+                }
+                (EntityOp::Update(update), Some(mut data)) => {
+                    merge(&mut data, update).then_some(EntityModification::Overwrite { key, data })
+                }
+            };
+            modifications.extend(modification);
+        }
+        Ok(modifications)
+    }
+
+    /// The store's state of `key`, read on first use.
+    fn stored(&mut self, key: &EntityKey) -> Result<&Option<Entity>> {
+        // Look up before inserting so that hits, the common case, need not clone the key.
+        if !self.current.contains_key(key) {
+            let entity = self
+                .store
+                .get(key)
+                .with_context(|| format!("failed to load {key} from the store"))?;
+            return Ok(self.current.entry(key.clone()).or_insert(entity));
+        }
+        Ok(&self.current[key])
+    }
+
+    fn apply_in_block(&self, key: &EntityKey, mut entity: Option<Entity>) -> Option<Entity> {
+        for layer in [&self.updates, &self.handler_updates] {
+            if let Some(op) = layer.get(key) {
+                entity = op.apply_to(entity);
+            }
+        }
+        entity
+    }
+
+    fn push(&mut self, key: EntityKey, op: EntityOp) {
+        let layer = if self.in_handler {
+            &mut self.handler_updates
+        } else {
+            &mut self.updates
+        };
+        match layer.entry(key) {
+            Entry::Vacant(entry) => {
+                entry.insert(op);
+            }
+            Entry::Occupied(mut entry) => entry.get_mut().accumulate(op),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use sprig_value::{BigInt, Id, Value};
+
+    use super::*;
+
+    const SDL: &str = r#"
+        type Account @entity(immutable: false) {
+          id: ID!
+          balance: BigInt!
+          name: String
+          transfers: [Transfer!]! @derivedFrom(field: "from")
+        }
+        type Transfer @entity(immutable: true) { id: ID! from: Account! }
+    "#;
+
+    /// A store with fixed contents that counts its reads.
+    #[derive(Default)]
+    struct FakeStore {
+        entities: BTreeMap<EntityKey, Entity>,
+        reads: AtomicUsize,
+    }
+
+    impl EntityReader for FakeStore {
+        fn get(&self, key: &EntityKey) -> Result<Option<Entity>> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            Ok(self.entities.get(key).cloned())
+        }
+    }
+
+    fn key(entity_type: &str, id: &str) -> EntityKey {
+        EntityKey {
+            entity_type: entity_type.into(),
+            id: Id::String(id.into()),
+        }
+    }
+
+    fn entity(fields: &[(&str, Value)]) -> Entity {
+        fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    fn big(n: i64) -> Value {
+        Value::BigInt(BigInt::from(n))
+    }
+
+    fn text(s: &str) -> Value {
+        Value::String(s.into())
+    }
+
+    /// A cache over a store holding `Account[a]` (balance 1, name "alice") and `Transfer[t]`.
+    fn new_cache() -> (EntityCache, Arc<FakeStore>) {
+        let mut store = FakeStore::default();
+        store.entities.insert(
+            key("Account", "a"),
+            entity(&[
+                ("id", text("a")),
+                ("balance", big(1)),
+                ("name", text("alice")),
+            ]),
+        );
+        store.entities.insert(
+            key("Transfer", "t"),
+            entity(&[("id", text("t")), ("from", text("a"))]),
+        );
+        let store = Arc::new(store);
+        let schema = Arc::new(Schema::parse(SDL).unwrap());
+        (EntityCache::new(store.clone(), schema), store)
+    }
+
+    #[test]
+    fn partial_set_merges_and_null_removes() {
+        let (mut cache, store) = new_cache();
+        cache
+            .set(key("Account", "a"), entity(&[("balance", big(2))]))
+            .unwrap();
+        assert_eq!(
+            cache.get(&key("Account", "a")).unwrap().unwrap(),
+            entity(&[
+                ("id", text("a")),
+                ("balance", big(2)),
+                ("name", text("alice"))
+            ])
+        );
+        cache
+            .set(key("Account", "a"), entity(&[("name", Value::Null)]))
+            .unwrap();
+        assert_eq!(
+            cache.get(&key("Account", "a")).unwrap().unwrap(),
+            entity(&[("id", text("a")), ("balance", big(2))])
+        );
+        assert_eq!(
+            store.reads.load(Ordering::SeqCst),
+            1,
+            "one store read per key"
+        );
+    }
+
+    #[test]
+    fn remove_then_set_starts_a_fresh_entity() {
+        let (mut cache, _) = new_cache();
+        cache.remove(key("Account", "a")).unwrap();
+        assert_eq!(cache.get(&key("Account", "a")).unwrap(), None);
+        // Without the old `balance` the fresh entity is incomplete.
+        let err = cache
+            .set(key("Account", "a"), entity(&[("name", text("bob"))]))
+            .unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("missing value for non-nullable field `balance`"));
+        cache
+            .set(key("Account", "a"), entity(&[("balance", big(5))]))
+            .unwrap();
+        let mods = cache.into_modifications().unwrap();
+        assert_eq!(
+            mods,
+            vec![EntityModification::Overwrite {
+                key: key("Account", "a"),
+                data: entity(&[("id", text("a")), ("balance", big(5))]),
+            }]
+        );
+    }
+
+    #[test]
+    fn discarded_handler_leaves_no_trace() {
+        let (mut cache, _) = new_cache();
+        cache.enter_handler();
+        cache
+            .set(key("Account", "a"), entity(&[("balance", big(7))]))
+            .unwrap();
+        cache
+            .set(key("Account", "b"), entity(&[("balance", big(1))]))
+            .unwrap();
+        assert_eq!(
+            cache.get(&key("Account", "a")).unwrap().unwrap()["balance"],
+            big(7)
+        );
+        cache.exit_handler_and_discard();
+        assert_eq!(
+            cache.get(&key("Account", "a")).unwrap().unwrap()["balance"],
+            big(1)
+        );
+        assert_eq!(cache.get(&key("Account", "b")).unwrap(), None);
+
+        cache.enter_handler();
+        cache
+            .set(key("Account", "b"), entity(&[("balance", big(1))]))
+            .unwrap();
+        cache.exit_handler();
+        assert!(cache.get_in_block(&key("Account", "b")).is_some());
+        assert_eq!(cache.into_modifications().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn handlers_see_earlier_handlers_writes() {
+        let (mut cache, _) = new_cache();
+        cache.enter_handler();
+        cache
+            .set(key("Account", "a"), entity(&[("balance", big(2))]))
+            .unwrap();
+        cache.exit_handler();
+        cache.enter_handler();
+        cache
+            .set(key("Account", "a"), entity(&[("name", text("z"))]))
+            .unwrap();
+        cache.exit_handler_and_discard();
+        let a = cache.get(&key("Account", "a")).unwrap().unwrap();
+        assert_eq!((&a["balance"], &a["name"]), (&big(2), &text("alice")));
+    }
+
+    #[test]
+    fn get_in_block_sees_only_this_blocks_writes() {
+        let (mut cache, _) = new_cache();
+        assert_eq!(cache.get_in_block(&key("Account", "a")), None);
+        cache
+            .set(key("Account", "a"), entity(&[("balance", big(3))]))
+            .unwrap();
+        assert_eq!(
+            cache.get_in_block(&key("Account", "a")).unwrap(),
+            entity(&[("id", text("a")), ("balance", big(3))])
+        );
+    }
+
+    #[test]
+    fn modifications_are_minimal_and_sorted() {
+        let (mut cache, _) = new_cache();
+        // No-op: the same value as in the store.
+        cache
+            .set(key("Account", "a"), entity(&[("balance", big(1))]))
+            .unwrap();
+        cache
+            .set(key("Account", "c"), entity(&[("balance", big(3))]))
+            .unwrap();
+        cache
+            .set(key("Account", "b"), entity(&[("balance", big(2))]))
+            .unwrap();
+        // Set and removed in the same block: nothing to write.
+        cache
+            .set(key("Account", "d"), entity(&[("balance", big(4))]))
+            .unwrap();
+        cache.remove(key("Account", "d")).unwrap();
+        let mods = cache.into_modifications().unwrap();
+        let keys: Vec<_> = mods.iter().map(|m| m.key().id.to_string()).collect();
+        assert_eq!(keys, ["b", "c"]);
+        assert!(mods
+            .iter()
+            .all(|m| matches!(m, EntityModification::Insert { .. })));
+
+        let (mut cache, _) = new_cache();
+        cache
+            .set(key("Account", "a"), entity(&[("balance", big(9))]))
+            .unwrap();
+        assert!(matches!(
+            &cache.into_modifications().unwrap()[..],
+            [EntityModification::Overwrite { .. }]
+        ));
+
+        let (mut cache, _) = new_cache();
+        cache.remove(key("Account", "a")).unwrap();
+        cache.remove(key("Account", "nobody")).unwrap();
+        assert_eq!(
+            cache.into_modifications().unwrap(),
+            vec![EntityModification::Remove {
+                key: key("Account", "a")
+            }]
+        );
+    }
+
+    #[test]
+    fn immutable_entities_are_written_once() {
+        let (mut cache, _) = new_cache();
+        let err = cache
+            .set(key("Transfer", "t"), entity(&[("from", text("b"))]))
+            .unwrap_err();
+        assert!(err.to_string().contains("immutable"), "{err}");
+        assert!(cache.remove(key("Transfer", "t")).is_err());
+        // Within a block, later sets win.
+        cache
+            .set(key("Transfer", "u"), entity(&[("from", text("a"))]))
+            .unwrap();
+        cache
+            .set(key("Transfer", "u"), entity(&[("from", text("b"))]))
+            .unwrap();
+        assert_eq!(
+            cache.into_modifications().unwrap(),
+            vec![EntityModification::Insert {
+                key: key("Transfer", "u"),
+                data: entity(&[("id", text("u")), ("from", text("b"))]),
+            }]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_writes() {
+        let (mut cache, _) = new_cache();
+        let err = cache
+            .set(key("Nope", "x"), entity(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown entity type `Nope`"), "{err}");
+        let err = cache
+            .set(
+                key("Account", "x"),
+                entity(&[("balance", big(1)), ("transfers", Value::List(vec![]))]),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("derived"), "{err}");
+        let err = cache
+            .set(
+                key("Account", "x"),
+                entity(&[("id", text("y")), ("balance", big(1))]),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("conflicts"), "{err}");
+        let err = cache
+            .set(key("Account", "x"), entity(&[("name", text("x"))]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "Entity Account[x]: missing value for non-nullable field `balance`"
+        );
+        // A failed set writes nothing.
+        assert_eq!(cache.get(&key("Account", "x")).unwrap(), None);
+        assert!(cache.into_modifications().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,471 @@
+//! How a deployment's entity types map to SQLite tables: names, column types, DDL, and the
+//! statements every write and lookup uses.
+//!
+//! Every deployment has a number `N` (its row in the `deployments` table). Entity type `FooBar`
+//! lives in table `sgdN_foo_bar` (graph-node's schema `sgdN`, flattened into a name prefix);
+//! the deployment's data sources live in `sgdN$data_sources`. Columns are snake_case field
+//! names. Each table has:
+//!
+//! ```text
+//! vid         INTEGER PRIMARY KEY  -- row version
+//! id          TEXT | BLOB | INTEGER (by the id type)
+//! block_from  INTEGER NOT NULL     -- first block the version is visible at
+//! block_to    INTEGER              -- first block it is not (NULL = current); mutable types only
+//! <field>...                       -- one column per stored field, nullable
+//! ```
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use anyhow::{anyhow, bail, Result};
+use sprig_manifest::{BaseType, EntityType, ScalarType, Schema};
+use sprig_value::IdType;
+
+use crate::validation::type_name;
+
+/// Columns every entity table has; fields may not map onto them.
+const RESERVED_COLUMNS: [&str; 4] = ["vid", "id", "block_from", "block_to"];
+
+/// How the values of a column (or of a list column's elements) are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ColumnType {
+    /// `String`, `ID` and enum values: TEXT.
+    Text,
+    /// BLOB.
+    Bytes,
+    /// INTEGER holding an `i32`.
+    Int,
+    /// INTEGER.
+    Int8,
+    /// INTEGER, microseconds since the epoch.
+    Timestamp,
+    /// INTEGER 0 or 1.
+    Boolean,
+    /// BLOB holding the order-preserving key of `numeric.rs`.
+    BigInt,
+    /// BLOB holding the order-preserving key of `numeric.rs`.
+    BigDecimal,
+}
+
+impl ColumnType {
+    fn of_id(id_type: IdType) -> ColumnType {
+        match id_type {
+            IdType::String => ColumnType::Text,
+            IdType::Bytes => ColumnType::Bytes,
+            IdType::Int8 => ColumnType::Int8,
+        }
+    }
+
+    fn sql_type(self) -> &'static str {
+        match self {
+            ColumnType::Text => "TEXT",
+            ColumnType::Bytes | ColumnType::BigInt | ColumnType::BigDecimal => "BLOB",
+            ColumnType::Int | ColumnType::Int8 | ColumnType::Timestamp | ColumnType::Boolean => {
+                "INTEGER"
+            }
+        }
+    }
+
+    /// The name of the GraphQL type whose values this column holds, for error messages.
+    pub(crate) fn value_name(self) -> &'static str {
+        match self {
+            ColumnType::Text => "String",
+            ColumnType::Bytes => "Bytes",
+            ColumnType::Int => "Int",
+            ColumnType::Int8 => "Int8",
+            ColumnType::Timestamp => "Timestamp",
+            ColumnType::Boolean => "Boolean",
+            ColumnType::BigInt => "BigInt",
+            ColumnType::BigDecimal => "BigDecimal",
+        }
+    }
+}
+
+/// One stored field of an entity type.
+#[derive(Clone, Debug)]
+pub(crate) struct Column {
+    /// The GraphQL field name.
+    pub field: String,
+    /// The quoted SQL column name.
+    pub sql: String,
+    pub column_type: ColumnType,
+    /// Lists are stored as TEXT holding a JSON array.
+    pub list: bool,
+}
+
+/// The table of one entity type.
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub entity_type: String,
+    /// The quoted SQL table name.
+    pub sql: String,
+    pub immutable: bool,
+    pub id: Column,
+    /// The stored fields other than `id`, in declaration order.
+    pub columns: Vec<Column>,
+    /// `id` and then `columns`, for SELECT.
+    pub select_list: String,
+    /// Binds `?1` id, `?2` block_from, then `columns` in order.
+    pub insert_sql: String,
+    /// Closes the current version: binds `?1` block, `?2` id. Mutable types only.
+    pub close_sql: String,
+    /// The current version: binds `?1` id.
+    pub current_sql: String,
+}
+
+impl Table {
+    /// The column of a field, `id` included.
+    pub(crate) fn column(&self, field: &str) -> Option<&Column> {
+        if field == "id" {
+            return Some(&self.id);
+        }
+        self.columns.iter().find(|c| c.field == field)
+    }
+
+    /// The condition selecting the versions visible at a block (`None` = the current ones);
+    /// `Some(n)` means the block number is bound as parameter `?n`.
+    pub(crate) fn visible_at(&self, block: Option<usize>) -> String {
+        match (block, self.immutable) {
+            (None, true) => "1".to_string(),
+            (None, false) => "block_to IS NULL".to_string(),
+            (Some(param), true) => format!("block_from <= ?{param}"),
+            (Some(param), false) => {
+                format!("block_from <= ?{param} AND (block_to IS NULL OR block_to > ?{param})")
+            }
+        }
+    }
+
+    fn ddl(&self) -> Vec<String> {
+        let name = &self.sql;
+        let index = |suffix: &str| quote(&format!("{}${suffix}", unquote(name)));
+        let mut table = format!(
+            "CREATE TABLE IF NOT EXISTS {name} (\n  vid INTEGER PRIMARY KEY,\n  id {} NOT NULL,\n  block_from INTEGER NOT NULL",
+            self.id.column_type.sql_type()
+        );
+        if !self.immutable {
+            table.push_str(",\n  block_to INTEGER");
+        }
+        for column in &self.columns {
+            let sql_type = if column.list {
+                "TEXT"
+            } else {
+                column.column_type.sql_type()
+            };
+            let _ = write!(table, ",\n  {} {sql_type}", column.sql);
+        }
+        table.push_str("\n)");
+
+        let mut ddl = vec![table];
+        // Reverts delete versions by `block_from`.
+        ddl.push(format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {name}(block_from)",
+            index("block_from")
+        ));
+        let current = if self.immutable {
+            ddl.push(format!(
+                "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {name}(id)",
+                index("id")
+            ));
+            ""
+        } else {
+            // One current version per id, found without scanning the id's history.
+            ddl.push(format!(
+                "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {name}(id) WHERE block_to IS NULL",
+                index("current")
+            ));
+            // Lookups of an id at an earlier block.
+            ddl.push(format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {name}(id, block_from)",
+                index("history")
+            ));
+            // Reverts reopen versions by `block_to`; current rows stay out of this index.
+            ddl.push(format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {name}(block_to) WHERE block_to IS NOT NULL",
+                index("closed")
+            ));
+            " WHERE block_to IS NULL"
+        };
+        // Filters and sorting of current rows, the common query. List columns hold JSON, which
+        // an index would not help with.
+        for column in self.columns.iter().filter(|c| !c.list) {
+            ddl.push(format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {name}({}){current}",
+                index(unquote(&column.sql)),
+                column.sql
+            ));
+        }
+        ddl
+    }
+}
+
+/// All tables of one deployment.
+#[derive(Debug)]
+pub(crate) struct Layout {
+    tables: Vec<Table>,
+    by_type: HashMap<String, usize>,
+    /// The quoted name of the data sources table.
+    pub data_sources: String,
+}
+
+impl Layout {
+    /// The layout of deployment number `deployment` with `schema`. Fails if two types or two
+    /// fields of a type would share a table or column name.
+    pub(crate) fn new(deployment: i64, schema: &Schema) -> Result<Layout> {
+        let prefix = format!("sgd{deployment}");
+        let mut tables = Vec::with_capacity(schema.entity_types.len());
+        let mut by_type = HashMap::new();
+        let mut by_table: HashMap<String, &str> = HashMap::new();
+        for entity_type in &schema.entity_types {
+            let table_name = format!("{prefix}_{}", snake_case(&entity_type.name));
+            if let Some(other) = by_table.insert(table_name.clone(), &entity_type.name) {
+                bail!(
+                    "entity types `{other}` and `{}` would share the table `{table_name}`; rename one of them",
+                    entity_type.name
+                );
+            }
+            by_type.insert(entity_type.name.clone(), tables.len());
+            tables.push(table(schema, entity_type, &table_name)?);
+        }
+        Ok(Layout {
+            tables,
+            by_type,
+            data_sources: quote(&format!("{prefix}$data_sources")),
+        })
+    }
+
+    /// The table of an entity type.
+    pub(crate) fn table(&self, entity_type: &str) -> Option<&Table> {
+        self.by_type.get(entity_type).map(|&i| &self.tables[i])
+    }
+
+    pub(crate) fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+
+    /// The statements creating every table and index (idempotent).
+    pub(crate) fn ddl(&self) -> Vec<String> {
+        let mut ddl: Vec<String> = self.tables.iter().flat_map(Table::ddl).collect();
+        ddl.push(format!(
+            "CREATE TABLE IF NOT EXISTS {} (\n  vid INTEGER PRIMARY KEY,\n  template TEXT NOT NULL,\n  params TEXT NOT NULL,\n  context TEXT,\n  creation_block INTEGER NOT NULL\n)",
+            self.data_sources
+        ));
+        ddl
+    }
+
+    /// The table of an entity type, or an error naming it.
+    pub(crate) fn require(&self, entity_type: &str, schema: &Schema) -> Result<&Table> {
+        self.table(entity_type).ok_or_else(|| {
+            if schema.interface(entity_type).is_some() {
+                anyhow!(
+                    "`{entity_type}` is an interface; the store can only query its implementing entity types"
+                )
+            } else {
+                anyhow!("unknown entity type `{entity_type}`: it is not in the deployment's schema")
+            }
+        })
+    }
+}
+
+fn table(schema: &Schema, entity_type: &EntityType, table_name: &str) -> Result<Table> {
+    let mut columns: Vec<Column> = Vec::new();
+    let mut by_name: HashMap<String, &str> = HashMap::new();
+    for field in entity_type.stored_fields().filter(|f| f.name != "id") {
+        let name = snake_case(&field.name);
+        if RESERVED_COLUMNS.contains(&name.as_str()) {
+            bail!(
+                "field `{}.{}` would be stored in column `{name}`, which Sprig reserves for its own use; rename the field",
+                entity_type.name,
+                field.name
+            );
+        }
+        if let Some(other) = by_name.insert(name.clone(), &field.name) {
+            bail!(
+                "fields `{0}.{other}` and `{0}.{1}` would share the column `{name}`; rename one of them",
+                entity_type.name,
+                field.name
+            );
+        }
+        let column_type = match &field.field_type.base {
+            BaseType::Scalar(scalar) => match scalar {
+                ScalarType::Id | ScalarType::String => ColumnType::Text,
+                ScalarType::Bytes => ColumnType::Bytes,
+                ScalarType::BigInt => ColumnType::BigInt,
+                ScalarType::BigDecimal => ColumnType::BigDecimal,
+                ScalarType::Int => ColumnType::Int,
+                ScalarType::Int8 => ColumnType::Int8,
+                ScalarType::Boolean => ColumnType::Boolean,
+                ScalarType::Timestamp => ColumnType::Timestamp,
+            },
+            BaseType::Enum(_) => ColumnType::Text,
+            BaseType::Reference(target) => {
+                let target = schema.object_or_interface(target).ok_or_else(|| {
+                    anyhow!(
+                        "field `{}.{}` references unknown type `{target}`",
+                        entity_type.name,
+                        field.name
+                    )
+                })?;
+                ColumnType::of_id(target.id_type)
+            }
+        };
+        columns.push(Column {
+            field: field.name.clone(),
+            sql: quote(&name),
+            column_type,
+            list: field.field_type.list,
+        });
+    }
+    let id = Column {
+        field: "id".to_string(),
+        sql: "id".to_string(),
+        column_type: ColumnType::of_id(entity_type.id_type),
+        list: false,
+    };
+    let sql = quote(table_name);
+    let select_list = std::iter::once("id")
+        .chain(columns.iter().map(|c| c.sql.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let insert_sql = format!(
+        "INSERT INTO {sql} (id, block_from{}) VALUES (?1, ?2{})",
+        columns
+            .iter()
+            .map(|c| format!(", {}", c.sql))
+            .collect::<String>(),
+        (0..columns.len())
+            .map(|i| format!(", ?{}", i + 3))
+            .collect::<String>(),
+    );
+    let current = if entity_type.immutable {
+        ""
+    } else {
+        " AND block_to IS NULL"
+    };
+    Ok(Table {
+        entity_type: entity_type.name.clone(),
+        immutable: entity_type.immutable,
+        close_sql: format!("UPDATE {sql} SET block_to = ?1 WHERE id = ?2 AND block_to IS NULL"),
+        current_sql: format!("SELECT {select_list} FROM {sql} WHERE id = ?1{current}"),
+        insert_sql,
+        select_list,
+        sql,
+        id,
+        columns,
+    })
+}
+
+/// A canonical description of everything in the schema that shapes the stored data or its
+/// queries. Two schemas with the same description can share a deployment's tables; comments,
+/// formatting and declaration order of enums do not matter.
+pub(crate) fn describe(schema: &Schema) -> String {
+    let mut out = String::new();
+    for (name, values) in &schema.enums {
+        let _ = writeln!(out, "enum {name} {{ {} }}", values.join(" "));
+    }
+    let types = schema.entity_types.iter().chain(&schema.interfaces);
+    for ty in types {
+        let kind = match (ty.is_interface, ty.immutable) {
+            (true, _) => "interface",
+            (false, true) => "type @immutable",
+            (false, false) => "type",
+        };
+        let implements = if ty.implements.is_empty() {
+            String::new()
+        } else {
+            format!(" implements {}", ty.implements.join(" & "))
+        };
+        let _ = writeln!(out, "{kind} {}{implements} {{", ty.name);
+        for field in &ty.fields {
+            let derived = match &field.derived_from {
+                Some(target) => format!(" @derivedFrom({target})"),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {}: {}{derived}",
+                field.name,
+                type_name(&field.field_type)
+            );
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// `FooBar` → `foo_bar`, `ERC20Token` → `erc20_token`, `tokenID` → `token_id`.
+pub(crate) fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let boundary = match i.checked_sub(1).map(|j| chars[j]) {
+                None | Some('_') => false,
+                Some(prev) => {
+                    prev.is_lowercase()
+                        || prev.is_ascii_digit()
+                        || (prev.is_uppercase()
+                            && chars.get(i + 1).is_some_and(|next| next.is_lowercase()))
+                }
+            };
+            if boundary {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An SQL identifier, quoted (names come from the schema and may be SQL keywords).
+pub(crate) fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+fn unquote(quoted: &str) -> &str {
+    quoted.trim_matches('"')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_cases_like_graph_node() {
+        for (name, snake) in [
+            ("FooBar", "foo_bar"),
+            ("ERC20Token", "erc20_token"),
+            ("tokenID", "token_id"),
+            ("already_snake", "already_snake"),
+            ("ABCDef", "abc_def"),
+            ("x", "x"),
+        ] {
+            assert_eq!(snake_case(name), snake);
+        }
+    }
+
+    #[test]
+    fn rejects_colliding_and_reserved_names() {
+        let schema =
+            Schema::parse("type A @entity(immutable: false) { id: ID! fooBar: Int foo_bar: Int }")
+                .unwrap();
+        let err = Layout::new(1, &schema).unwrap_err().to_string();
+        assert!(err.contains("share the column `foo_bar`"), "{err}");
+        let schema =
+            Schema::parse("type A @entity(immutable: false) { id: ID! blockFrom: Int }").unwrap();
+        let err = Layout::new(1, &schema).unwrap_err().to_string();
+        assert!(err.contains("reserves"), "{err}");
+    }
+
+    #[test]
+    fn describes_schemas_canonically() {
+        let a = Schema::parse("type A @entity(immutable: true) { id: ID! x: [Int!] }").unwrap();
+        let b =
+            Schema::parse("# comment\ntype A @entity(immutable: true) {\n id: ID!\n x: [Int!]\n}")
+                .unwrap();
+        let c = Schema::parse("type A @entity(immutable: true) { id: ID! x: [Int!]! }").unwrap();
+        assert_eq!(describe(&a), describe(&b));
+        assert_ne!(describe(&a), describe(&c));
+    }
+}

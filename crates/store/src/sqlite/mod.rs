@@ -1,0 +1,386 @@
+//! The SQLite backend: one database file holding any number of deployments.
+//!
+//! Concurrency: SQLite allows one writer per file, so a store has a single writer connection
+//! behind a mutex, shared by its deployments; indexing (writes and the entity cache's reads) goes
+//! through it. Queries use separate reader connections from a small pool. In WAL mode readers see
+//! the last committed transaction and never wait for the writer, so GraphQL queries do not stall
+//! behind indexing, and since a block is one transaction they never see half of one.
+
+mod codec;
+mod layout;
+mod meta;
+mod numeric;
+mod query;
+mod write;
+
+#[cfg(test)]
+mod test_rng;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use rusqlite::{Connection, TransactionBehavior};
+use sprig_manifest::Schema;
+use sprig_value::{BlockPtr, Entity, EntityKey};
+
+use self::layout::{Layout, Table};
+use crate::{
+    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, QueryStore, StoredDataSource,
+    WritableStore,
+};
+
+/// How long a connection waits for a lock held by another process before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Prepared statements the writer keeps for metadata, and per entity table (insert, close,
+/// lookup, two for reverts, and some room).
+const BASE_STATEMENTS: usize = 32;
+const STATEMENTS_PER_TABLE: usize = 8;
+
+/// Idle reader connections kept for reuse; more are opened under load and closed after.
+const MAX_IDLE_READERS: usize = 8;
+
+/// A SQLite database file holding deployments.
+#[derive(Clone)]
+pub struct SqliteStore {
+    connections: Arc<Connections>,
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating it (and its parent directories) if needed.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create directory {}", parent.display()))?;
+        }
+        let writer = open_connection(path, false)?;
+        let journal_mode: String =
+            writer.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        if !journal_mode.eq_ignore_ascii_case("wal") {
+            bail!(
+                "cannot use write-ahead logging for {} (journal mode is `{journal_mode}`); put the database on a local file system",
+                path.display()
+            );
+        }
+        // With WAL, NORMAL cannot corrupt the database; a power loss may drop the last commits,
+        // which indexing simply redoes from the stored head.
+        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        writer.set_prepared_statement_cache_capacity(BASE_STATEMENTS);
+        meta::init(&writer).with_context(|| format!("cannot open database {}", path.display()))?;
+        Ok(SqliteStore {
+            connections: Arc::new(Connections {
+                path: path.to_path_buf(),
+                writer: Mutex::new(writer),
+                writer_statements: AtomicUsize::new(BASE_STATEMENTS),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.connections.path
+    }
+
+    /// The deployment `name`, created with `schema` if it does not exist yet. An existing
+    /// deployment must have been created with the same schema.
+    pub fn deployment(&self, name: &str, schema: Arc<Schema>) -> Result<SqliteDeployment> {
+        if name.is_empty() {
+            bail!("a deployment name must not be empty");
+        }
+        let description = layout::describe(&schema);
+        let mut writer = self.connections.writer();
+        let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (id, layout) = match meta::find(&tx, name)? {
+            Some((id, stored)) => {
+                if stored != description {
+                    bail!(
+                        "deployment `{name}` in {} was created with a different schema ({}); use another --name, or delete the database file to start over",
+                        self.path().display(),
+                        first_difference(&stored, &description)
+                    );
+                }
+                (id, Layout::new(id, &schema)?)
+            }
+            None => {
+                let id = meta::create(&tx, name, &description, &schema.sdl)?;
+                let layout = Layout::new(id, &schema)?;
+                for statement in layout.ddl() {
+                    tx.execute(&statement, []).with_context(|| {
+                        format!("cannot create the tables of deployment `{name}`: {statement}")
+                    })?;
+                }
+                (id, layout)
+            }
+        };
+        tx.commit()?;
+        // Each table has a few statements on the hot path; keep those of every open deployment
+        // prepared, since they share the writer.
+        let capacity = self.connections.writer_statements.fetch_add(
+            STATEMENTS_PER_TABLE * layout.tables().len(),
+            Ordering::Relaxed,
+        );
+        writer.set_prepared_statement_cache_capacity(
+            capacity + STATEMENTS_PER_TABLE * layout.tables().len(),
+        );
+        drop(writer);
+        Ok(SqliteDeployment {
+            inner: Arc::new(Deployment {
+                name: name.to_string(),
+                id,
+                schema,
+                layout,
+                connections: Arc::clone(&self.connections),
+            }),
+        })
+    }
+
+    /// Opens an existing deployment with the schema it was created with (for serving queries
+    /// without the subgraph's files).
+    pub fn open_deployment(&self, name: &str) -> Result<SqliteDeployment> {
+        let sdl = meta::schema_sdl(&self.connections.writer(), name)?
+            .ok_or_else(|| anyhow!("{} has no subgraph named `{name}`", self.path().display()))?;
+        let schema = Schema::parse(&sdl)
+            .with_context(|| format!("the stored schema of `{name}` does not parse"))?;
+        self.deployment(name, Arc::new(schema))
+    }
+
+    /// The names of the deployments in this database, sorted.
+    pub fn deployment_names(&self) -> Result<Vec<String>> {
+        meta::names(&self.connections.writer())
+    }
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.connections.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Describes where two schema descriptions first differ, for the mismatch error.
+fn first_difference(stored: &str, new: &str) -> String {
+    let mut stored_lines = stored.lines();
+    let mut new_lines = new.lines();
+    loop {
+        match (stored_lines.next(), new_lines.next()) {
+            (Some(a), Some(b)) if a == b => continue,
+            (Some(a), Some(b)) => return format!("stored `{}`, now `{}`", a.trim(), b.trim()),
+            (Some(a), None) => return format!("`{}` was removed", a.trim()),
+            (None, Some(b)) => return format!("`{}` was added", b.trim()),
+            (None, None) => return "no visible difference".to_string(),
+        }
+    }
+}
+
+struct Connections {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    /// The writer's prepared statement cache capacity.
+    writer_statements: AtomicUsize,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Connections {
+    /// The writer connection. A panic while it was held leaves nothing half-done (an open
+    /// transaction rolls back when dropped), so a poisoned lock is still usable.
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on a reader connection.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let idle = self
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_connection(&self.path, true)?,
+        };
+        let result = f(&conn);
+        let mut idle = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+fn open_connection(path: &Path, reader: bool) -> Result<Connection> {
+    let conn = Connection::open(path)
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if reader {
+        conn.pragma_update(None, "query_only", true)?;
+        conn.set_prepared_statement_cache_capacity(128);
+    }
+    Ok(conn)
+}
+
+/// One deployment in a [`SqliteStore`]: its entities, data sources, head and failure.
+///
+/// Cheap to clone; clones share the store's connections. Implements [`WritableStore`] for the
+/// indexer and [`QueryStore`] for the query layer.
+#[derive(Clone)]
+pub struct SqliteDeployment {
+    inner: Arc<Deployment>,
+}
+
+struct Deployment {
+    name: String,
+    /// The row in `deployments`, which also numbers the table names.
+    id: i64,
+    schema: Arc<Schema>,
+    layout: Layout,
+    connections: Arc<Connections>,
+}
+
+impl std::fmt::Debug for SqliteDeployment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteDeployment")
+            .field("name", &self.inner.name)
+            .field("path", &self.inner.connections.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteDeployment {
+    /// The deployment's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The schema the deployment was opened with.
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.inner.schema
+    }
+
+    /// Progress and failure state. (Both store traits have this method; this one spares callers
+    /// from naming the trait.)
+    pub fn status(&self) -> Result<DeploymentStatus> {
+        self.inner
+            .connections
+            .read(|conn| meta::status(conn, self.inner.id))
+            .with_context(|| format!("cannot read the status of deployment `{}`", self.name()))
+    }
+
+    fn table(&self, entity_type: &str) -> Result<&Table> {
+        self.inner.layout.require(entity_type, &self.inner.schema)
+    }
+}
+
+/// Looks up one entity with `sql` (`Table::current_sql` or `query::find_at_block_sql`), binding
+/// the id and, for the latter, the block.
+fn find_one(
+    conn: &Connection,
+    table: &Table,
+    sql: &str,
+    key: &EntityKey,
+    block: Option<i64>,
+) -> Result<Option<Entity>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    stmt.raw_bind_parameter(1, codec::id_to_sql(&key.id, &table.id)?)?;
+    if let Some(block) = block {
+        stmt.raw_bind_parameter(2, block)?;
+    }
+    let mut rows = stmt.raw_query();
+    rows.next()?
+        .map(|row| query::read_entity(row, table))
+        .transpose()
+}
+
+impl EntityReader for SqliteDeployment {
+    fn get(&self, key: &EntityKey) -> Result<Option<Entity>> {
+        let table = self.table(&key.entity_type)?;
+        let conn = self.inner.connections.writer();
+        find_one(&conn, table, &table.current_sql, key, None)
+            .with_context(|| format!("cannot load {key}"))
+    }
+}
+
+impl WritableStore for SqliteDeployment {
+    fn status(&self) -> Result<DeploymentStatus> {
+        SqliteDeployment::status(self)
+    }
+
+    fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()> {
+        let inner = &self.inner;
+        let mut conn = inner.connections.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        write::transact_block(&tx, inner.id, &inner.layout, &block, timestamp, &write)
+            .and_then(|()| Ok(tx.commit()?))
+            .with_context(|| {
+                format!(
+                    "cannot commit block {} of deployment `{}`",
+                    block.number, inner.name
+                )
+            })
+    }
+
+    fn data_sources(&self) -> Result<Vec<StoredDataSource>> {
+        let conn = self.inner.connections.writer();
+        meta::data_sources(&conn, &self.inner.layout)
+            .with_context(|| format!("cannot load the data sources of `{}`", self.name()))
+    }
+
+    fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {
+        let inner = &self.inner;
+        let mut conn = inner.connections.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        write::revert_to(&tx, inner.id, &inner.layout, &block, timestamp)
+            .and_then(|()| Ok(tx.commit()?))
+            .with_context(|| {
+                format!(
+                    "cannot revert deployment `{}` to block {}",
+                    inner.name, block.number
+                )
+            })
+    }
+}
+
+impl QueryStore for SqliteDeployment {
+    fn query(&self, query: &EntityQuery) -> Result<Vec<Entity>> {
+        let run = || -> Result<Vec<Entity>> {
+            let table = self.table(&query.entity_type)?;
+            let sql = query::collection(table, query)?;
+            self.inner.connections.read(|conn| {
+                let mut stmt = conn.prepare_cached(&sql.sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(&sql.params))?;
+                let mut entities = Vec::new();
+                while let Some(row) = rows.next()? {
+                    entities.push(query::read_entity(row, table)?);
+                }
+                Ok(entities)
+            })
+        };
+        run().with_context(|| format!("query of `{}` failed", query.entity_type))
+    }
+
+    fn find(&self, key: &EntityKey, block: Option<u64>) -> Result<Option<Entity>> {
+        let run = || -> Result<Option<Entity>> {
+            let table = self.table(&key.entity_type)?;
+            let block = block.map(meta::block_number).transpose()?;
+            let sql = match block {
+                Some(_) => query::find_at_block_sql(table),
+                None => table.current_sql.clone(),
+            };
+            self.inner
+                .connections
+                .read(|conn| find_one(conn, table, &sql, key, block))
+        };
+        run().with_context(|| format!("cannot load {key}"))
+    }
+
+    fn status(&self) -> Result<DeploymentStatus> {
+        SqliteDeployment::status(self)
+    }
+}

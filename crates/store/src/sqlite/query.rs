@@ -1,0 +1,427 @@
+//! Translates [`EntityQuery`] into SQL. Every value is a bound parameter; only identifiers from
+//! the layout (quoted) and fixed operators enter the SQL text.
+//!
+//! Semantics follow graph-node's SQL (`relational_queries.rs`): SQL null handling, `in`/`not_in`
+//! with an empty list match nothing, string `contains`/`starts_with`/`ends_with` take `LIKE`
+//! pattern fragments (case-sensitive ones run as `GLOB`, since SQLite's `LIKE` ignores ASCII
+//! case), list `contains` means all values present and list `not_contains` means none present.
+
+use anyhow::{anyhow, bail, Context, Result};
+use rusqlite::types::{ToSqlOutput, Value as SqlValue};
+use rusqlite::Row;
+use sprig_value::{from_hex, BigDecimal, BigInt, Entity, Value};
+
+use super::codec;
+use super::layout::{Column, ColumnType, Table};
+use super::numeric;
+use crate::{EntityQuery, Filter, OrderDirection};
+
+/// SQL text and its parameters (`?1`, `?2`, ... in order).
+pub(crate) struct SqlQuery {
+    pub sql: String,
+    pub params: Vec<SqlValue>,
+}
+
+/// The SQL for a collection query against `table`.
+pub(crate) fn collection(table: &Table, query: &EntityQuery) -> Result<SqlQuery> {
+    let mut builder = Builder {
+        table,
+        params: Vec::new(),
+    };
+    let block = match query.block {
+        Some(block) => Some(builder.param(SqlValue::Integer(super::meta::block_number(block)?))),
+        None => None,
+    };
+    let mut conditions = vec![table.visible_at(block)];
+    for filter in &query.filters {
+        conditions.push(builder.filter(filter)?);
+    }
+    let order = builder.order_by(query)?;
+    let limit = builder.param(SqlValue::Integer(i64::from(query.first)));
+    let offset = builder.param(SqlValue::Integer(i64::from(query.skip)));
+    Ok(SqlQuery {
+        sql: format!(
+            "SELECT {} FROM {} AS e WHERE {} ORDER BY {order} LIMIT ?{limit} OFFSET ?{offset}",
+            table.select_list,
+            table.sql,
+            conditions.join(" AND ")
+        ),
+        params: builder.params,
+    })
+}
+
+/// The SQL for one entity by id (bound as `?1`) as of a block (bound as `?2`).
+pub(crate) fn find_at_block_sql(table: &Table) -> String {
+    if table.immutable {
+        return format!(
+            "SELECT {} FROM {} WHERE id = ?1 AND block_from <= ?2",
+            table.select_list, table.sql
+        );
+    }
+    // The only candidate is the id's latest version starting at or before the block; picking it
+    // through the `(id, block_from)` index first keeps the lookup logarithmic even for an entity
+    // with a version in every block.
+    format!(
+        "SELECT {0} FROM {1} WHERE vid = (SELECT vid FROM {1} WHERE id = ?1 AND block_from <= ?2 ORDER BY block_from DESC LIMIT 1) AND (block_to IS NULL OR block_to > ?2)",
+        table.select_list, table.sql
+    )
+}
+
+/// Reads a row selected with `table.select_list` into an entity (null fields left out).
+pub(crate) fn read_entity(row: &Row<'_>, table: &Table) -> Result<Entity> {
+    let mut entity = Entity::new();
+    let id = codec::id_from_sql(row.get_ref(0)?, &table.id)?;
+    for (i, column) in table.columns.iter().enumerate() {
+        let value = codec::from_sql(row.get_ref(i + 1)?, column)
+            .with_context(|| format!("entity {}[{id}]", table.entity_type))?;
+        if !value.is_null() {
+            entity.insert(column.field.clone(), value);
+        }
+    }
+    entity.insert("id".to_string(), id.to_value());
+    Ok(entity)
+}
+
+struct Builder<'a> {
+    table: &'a Table,
+    params: Vec<SqlValue>,
+}
+
+impl Builder<'_> {
+    /// Adds a parameter; returns its number.
+    fn param(&mut self, value: SqlValue) -> usize {
+        self.params.push(value);
+        self.params.len()
+    }
+
+    fn column(&self, field: &str) -> Result<&Column> {
+        self.table.column(field).ok_or_else(|| {
+            anyhow!(
+                "`{}` has no stored field `{field}` (derived fields cannot be filtered or sorted on directly)",
+                self.table.entity_type
+            )
+        })
+    }
+
+    fn filter(&mut self, filter: &Filter) -> Result<String> {
+        match filter {
+            Filter::Equal(field, value) => self.compare(field, "=", value),
+            Filter::Not(field, value) => self.compare(field, "!=", value),
+            Filter::GreaterThan(field, value) => self.compare(field, ">", value),
+            Filter::LessThan(field, value) => self.compare(field, "<", value),
+            Filter::GreaterOrEqual(field, value) => self.compare(field, ">=", value),
+            Filter::LessOrEqual(field, value) => self.compare(field, "<=", value),
+            Filter::In(field, values) => self.in_list(field, values, false),
+            Filter::NotIn(field, values) => self.in_list(field, values, true),
+            Filter::Contains(field, value) => self.contains(field, value, false),
+            Filter::NotContains(field, value) => self.contains(field, value, true),
+            Filter::StringContains {
+                field,
+                substring,
+                case_insensitive,
+                negated,
+            } => {
+                // graph-node passes a pattern that already has a `%` at either end unchanged.
+                let pattern = if substring.starts_with('%') || substring.ends_with('%') {
+                    substring.clone()
+                } else {
+                    format!("%{substring}%")
+                };
+                self.like(field, &pattern, *case_insensitive, *negated)
+            }
+            Filter::StartsWith {
+                field,
+                prefix,
+                case_insensitive,
+                negated,
+            } => self.like(field, &format!("{prefix}%"), *case_insensitive, *negated),
+            Filter::EndsWith {
+                field,
+                suffix,
+                case_insensitive,
+                negated,
+            } => self.like(field, &format!("%{suffix}"), *case_insensitive, *negated),
+            Filter::And(filters) => self.junction(filters, " AND ", "1"),
+            Filter::Or(filters) => self.junction(filters, " OR ", "0"),
+        }
+    }
+
+    fn junction(&mut self, filters: &[Filter], op: &str, empty: &str) -> Result<String> {
+        if filters.is_empty() {
+            return Ok(empty.to_string());
+        }
+        let parts = filters
+            .iter()
+            .map(|f| self.filter(f))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(format!("({})", parts.join(op)))
+    }
+
+    fn compare(&mut self, field: &str, op: &str, value: &Value) -> Result<String> {
+        let column = self.column(field)?;
+        let sql = format!("e.{}", column.sql);
+        if value.is_null() {
+            return match op {
+                "=" => Ok(format!("{sql} IS NULL")),
+                "!=" => Ok(format!("{sql} IS NOT NULL")),
+                _ => bail!("`{field}` can only be compared with null for (in)equality"),
+            };
+        }
+        let param = if column.list {
+            let (Value::List(items), "=" | "!=") = (value, op) else {
+                bail!("list field `{field}` supports only equality, `contains` and `not_contains`");
+            };
+            let items = items
+                .iter()
+                .map(|item| coerce(item, column))
+                .collect::<Result<Vec<_>>>()?;
+            SqlValue::Text(codec::list_to_json(&items, column.column_type)?)
+        } else {
+            scalar_param(value, column)?
+        };
+        let n = self.param(param);
+        Ok(format!("{sql} {op} ?{n}"))
+    }
+
+    fn in_list(&mut self, field: &str, values: &[Value], negated: bool) -> Result<String> {
+        let column = self.column(field)?;
+        if column.list {
+            bail!("`in` and `not_in` are not supported on list field `{field}`");
+        }
+        if values.is_empty() {
+            return Ok("0".to_string());
+        }
+        let sql = format!("e.{}", column.sql);
+        let mut parts = Vec::new();
+        if values.iter().any(Value::is_null) {
+            parts.push(format!(
+                "{sql} IS{} NULL",
+                if negated { " NOT" } else { "" }
+            ));
+        }
+        let non_null = values
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(|v| scalar_param(v, column))
+            .collect::<Result<Vec<_>>>()?;
+        if !non_null.is_empty() {
+            let placeholders = non_null
+                .into_iter()
+                .map(|p| format!("?{}", self.param(p)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let not = if negated { " NOT" } else { "" };
+            parts.push(format!("{sql}{not} IN ({placeholders})"));
+        }
+        Ok(format!("({})", parts.join(" OR ")))
+    }
+
+    fn contains(&mut self, field: &str, value: &Value, negated: bool) -> Result<String> {
+        let column = self.column(field)?;
+        let sql = format!("e.{}", column.sql);
+        if column.list {
+            let items = match value {
+                Value::List(items) => items.as_slice(),
+                single => std::slice::from_ref(single),
+            };
+            let mut params = Vec::with_capacity(items.len());
+            for item in items {
+                let json = codec::element_to_json(&coerce(item, column)?, column.column_type)?;
+                params.push(match json {
+                    serde_json::Value::String(s) => SqlValue::Text(s),
+                    serde_json::Value::Bool(b) => SqlValue::Integer(i64::from(b)),
+                    serde_json::Value::Number(n) => {
+                        SqlValue::Integer(n.as_i64().context("list element out of range")?)
+                    }
+                    _ => SqlValue::Null,
+                });
+            }
+            let placeholders: Vec<String> = params
+                .into_iter()
+                .map(|p| format!("?{}", self.param(p)))
+                .collect();
+            let element = |condition: String| {
+                format!("EXISTS (SELECT 1 FROM json_each({sql}) AS j WHERE j.value {condition})")
+            };
+            return Ok(match (negated, placeholders.is_empty()) {
+                (_, true) => format!("{sql} IS NOT NULL"),
+                (false, false) => {
+                    let all: Vec<String> = placeholders
+                        .iter()
+                        .map(|p| element(format!("= {p}")))
+                        .collect();
+                    format!("({})", all.join(" AND "))
+                }
+                (true, false) => format!(
+                    "({sql} IS NOT NULL AND NOT {})",
+                    element(format!("IN ({})", placeholders.join(", ")))
+                ),
+            });
+        }
+        match (column.column_type, value) {
+            (ColumnType::Text, Value::String(s)) => {
+                self.like(field, &format!("%{s}%"), false, negated)
+            }
+            (ColumnType::Bytes, _) => {
+                let n = self.param(scalar_param(value, column)?);
+                let cmp = if negated { "= 0" } else { "> 0" };
+                Ok(format!("instr({sql}, ?{n}) {cmp}"))
+            }
+            _ => bail!(
+                "`contains` is not supported on field `{field}` of type {}",
+                column.column_type.value_name()
+            ),
+        }
+    }
+
+    fn like(
+        &mut self,
+        field: &str,
+        pattern: &str,
+        case_insensitive: bool,
+        negated: bool,
+    ) -> Result<String> {
+        let column = self.column(field)?;
+        if column.list || column.column_type != ColumnType::Text {
+            bail!("string matching is only supported on String fields, not on `{field}`");
+        }
+        let sql = format!("e.{}", column.sql);
+        let not = if negated { "NOT " } else { "" };
+        Ok(if case_insensitive {
+            let n = self.param(SqlValue::Text(pattern.to_string()));
+            format!("{sql} {not}LIKE ?{n} ESCAPE '\\'")
+        } else {
+            let n = self.param(SqlValue::Text(like_to_glob(pattern)));
+            format!("{sql} {not}GLOB ?{n}")
+        })
+    }
+
+    fn order_by(&self, query: &EntityQuery) -> Result<String> {
+        let (dir, nulls) = match query.order_direction {
+            // Postgres sorts nulls as larger than any value.
+            OrderDirection::Ascending => ("ASC", "LAST"),
+            OrderDirection::Descending => ("DESC", "FIRST"),
+        };
+        match query.order_by.as_deref() {
+            None | Some("id") => Ok(format!("e.id {dir}")),
+            Some(field) => {
+                let column = self.column(field)?;
+                if column.list {
+                    bail!("cannot order by list field `{field}`");
+                }
+                Ok(format!("e.{} {dir} NULLS {nulls}, e.id {dir}", column.sql))
+            }
+        }
+    }
+}
+
+/// A filter value for a scalar column, as a parameter. Numbers of either big type compare
+/// against either big column type, since they share one encoding.
+fn scalar_param(value: &Value, column: &Column) -> Result<SqlValue> {
+    if matches!(
+        column.column_type,
+        ColumnType::BigInt | ColumnType::BigDecimal
+    ) {
+        match value {
+            Value::BigInt(n) => return Ok(SqlValue::Blob(numeric::bigint_key(n))),
+            Value::BigDecimal(d) => return Ok(SqlValue::Blob(numeric::bigdecimal_key(d))),
+            _ => {}
+        }
+    }
+    let value = coerce(value, column)?;
+    let output = codec::scalar_to_sql(&value, column.column_type).with_context(|| {
+        format!(
+            "internal error: coerced `{value}` does not fit `{}`",
+            column.field
+        )
+    })?;
+    Ok(match output {
+        ToSqlOutput::Borrowed(v) => v.into(),
+        ToSqlOutput::Owned(v) => v,
+        _ => bail!("internal error: unexpected SQL value"),
+    })
+}
+
+/// `value` as a value of the column's (element) type, accepting the unambiguous spellings a
+/// query layer may have: decimal strings for numbers, hex strings for Bytes, any integer kind
+/// for integer columns.
+fn coerce(value: &Value, column: &Column) -> Result<Value> {
+    use ColumnType as C;
+    let integer = |value: &Value| -> Option<i64> {
+        match value {
+            Value::Int(i) => Some(i64::from(*i)),
+            Value::Int8(i) | Value::Timestamp(i) => Some(*i),
+            Value::BigInt(n) => n.to_i64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    };
+    let coerced = match (column.column_type, value) {
+        (_, Value::Null) => Some(Value::Null),
+        (C::Text, Value::String(_))
+        | (C::Bytes, Value::Bytes(_))
+        | (C::Boolean, Value::Bool(_))
+        | (C::BigInt, Value::BigInt(_))
+        | (C::BigDecimal, Value::BigDecimal(_)) => Some(value.clone()),
+        (C::Bytes, Value::String(s)) => from_hex(s).ok().map(Value::Bytes),
+        (C::Int, v) => integer(v)
+            .and_then(|i| i32::try_from(i).ok())
+            .map(Value::Int),
+        (C::Int8, v) => integer(v).map(Value::Int8),
+        (C::Timestamp, v) => integer(v).map(Value::Timestamp),
+        (C::BigInt, Value::String(s)) => s.parse::<BigInt>().ok().map(Value::BigInt),
+        (C::BigInt, v) => integer(v).map(|i| Value::BigInt(BigInt::from(i))),
+        (C::BigDecimal, Value::String(s)) => s.parse::<BigDecimal>().ok().map(Value::BigDecimal),
+        (C::BigDecimal, Value::BigInt(n)) => Some(Value::BigDecimal(BigDecimal::from(n.clone()))),
+        (C::BigDecimal, v) => {
+            integer(v).map(|i| Value::BigDecimal(BigDecimal::from(BigInt::from(i))))
+        }
+        _ => None,
+    };
+    coerced.ok_or_else(|| {
+        anyhow!(
+            "filter value `{value}` of type {} does not fit field `{}` of type {}",
+            value.type_name(),
+            column.field,
+            column.column_type.value_name()
+        )
+    })
+}
+
+/// A `LIKE` pattern (`%`, `_`, backslash escapes) as an equivalent case-sensitive `GLOB` pattern.
+fn like_to_glob(pattern: &str) -> String {
+    fn literal(out: &mut String, c: char) {
+        match c {
+            '*' | '?' | '[' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    let mut out = String::with_capacity(pattern.len() + 2);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => out.push('*'),
+            '_' => out.push('?'),
+            '\\' => literal(&mut out, chars.next().unwrap_or('\\')),
+            c => literal(&mut out, c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn translates_like_patterns_to_glob() {
+        assert_eq!(like_to_glob("%a_b%"), "*a?b*");
+        assert_eq!(like_to_glob("a*b?[c]"), "a[*]b[?][[]c]");
+        assert_eq!(like_to_glob("100\\%"), "100%");
+        assert_eq!(like_to_glob("x\\"), "x\\");
+    }
+}
