@@ -261,3 +261,177 @@ fn match_log(index: usize, host: &Host, log: &Arc<Log>) -> Result<Option<Trigger
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::json_abi::Event;
+    use alloy::primitives::{Bytes, U256};
+    use sprig_manifest::{BlockHandler, EventHandler};
+
+    fn transfer_handler(name: &str) -> EventHandler {
+        let abi_event =
+            Event::parse("event Transfer(address indexed from, address indexed to, uint256 value)")
+                .unwrap();
+        EventHandler {
+            event: "Transfer(indexed address,indexed address,uint256)".into(),
+            topic0: abi_event.selector(),
+            topic_filters: Default::default(),
+            handler: name.into(),
+            receipt: false,
+            abi_event,
+        }
+    }
+
+    fn host(
+        address: Option<Address>,
+        events: Vec<EventHandler>,
+        blocks: Vec<BlockHandler>,
+    ) -> Host {
+        Host {
+            name: "ds".into(),
+            template: None,
+            network: "anvil".into(),
+            address,
+            start_block: 10,
+            end_block: Some(100),
+            mapping: Arc::new(Mapping {
+                api_version: sprig_manifest::Version(0, 0, 9),
+                entities: vec![],
+                abis: Arc::new(vec![]),
+                event_handlers: events,
+                block_handlers: blocks,
+                call_handlers: vec![],
+                file: "m.wasm".into(),
+                wasm: Arc::new(vec![]),
+            }),
+            abi: "Token".into(),
+            context: None,
+        }
+    }
+
+    fn transfer_log(address: Address, log_index: u64, to: u8) -> Arc<Log> {
+        let word = |b: u8| {
+            let mut w = [0u8; 32];
+            w[31] = b;
+            B256::from(w)
+        };
+        Arc::new(Log {
+            address,
+            topics: vec![transfer_handler("x").topic0, word(1), word(to)],
+            data: Bytes::from(U256::from(7).to_be_bytes::<32>().to_vec()),
+            block_hash: B256::ZERO,
+            block_number: 10,
+            transaction_hash: B256::ZERO,
+            transaction_index: 0,
+            log_index,
+            removed: false,
+        })
+    }
+
+    fn names(triggers: &[Trigger]) -> Vec<(usize, &str)> {
+        triggers
+            .iter()
+            .map(|t| (t.host, t.handler.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn orders_once_then_logs_by_index_then_block_handlers() {
+        let a = Address::repeat_byte(0xaa);
+        let b = Address::repeat_byte(0xbb);
+        let hosts = vec![
+            host(
+                Some(a),
+                vec![transfer_handler("onA")],
+                vec![BlockHandler {
+                    handler: "everyA".into(),
+                    filter: BlockHandlerFilter::Every,
+                }],
+            ),
+            host(
+                Some(b),
+                vec![transfer_handler("onB")],
+                vec![BlockHandler {
+                    handler: "onceB".into(),
+                    filter: BlockHandlerFilter::Once,
+                }],
+            ),
+            host(None, vec![transfer_handler("onAny")], vec![]),
+        ];
+        let logs = vec![transfer_log(b, 5, 2), transfer_log(a, 3, 2)];
+        let triggers = block_triggers(&hosts, 0, 10, &logs).unwrap();
+        assert_eq!(
+            names(&triggers),
+            [
+                (1, "onceB"),
+                (0, "onA"),
+                (2, "onAny"),
+                (1, "onB"),
+                (2, "onAny"),
+                (0, "everyA")
+            ]
+        );
+        let TriggerData::Event { params, .. } = &triggers[1].data else {
+            panic!("an event trigger")
+        };
+        let param_names: Vec<&str> = params.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(param_names, ["from", "to", "value"]);
+        assert_eq!(params[2].1, DynSolValue::Uint(U256::from(7), 256));
+
+        // New hosts only, for the data sources created during the block.
+        let triggers = block_triggers(&hosts, 2, 10, &logs).unwrap();
+        assert_eq!(names(&triggers), [(2, "onAny"), (2, "onAny")]);
+        // Outside the start/end window nothing runs.
+        assert!(block_triggers(&hosts, 0, 9, &logs).unwrap().is_empty());
+        assert!(block_triggers(&hosts, 0, 101, &logs).unwrap().is_empty());
+    }
+
+    #[test]
+    fn topic_filters_and_polling() {
+        let a = Address::repeat_byte(0xaa);
+        let mut filtered = transfer_handler("toTwo");
+        let mut two = [0u8; 32];
+        two[31] = 2;
+        filtered.topic_filters[1] = vec![B256::from(two)];
+        let hosts = vec![host(
+            Some(a),
+            vec![filtered],
+            vec![BlockHandler {
+                handler: "poll".into(),
+                filter: BlockHandlerFilter::Polling(5),
+            }],
+        )];
+        let logs = vec![transfer_log(a, 0, 2), transfer_log(a, 1, 3)];
+        assert_eq!(
+            names(&block_triggers(&hosts, 0, 10, &logs).unwrap()),
+            [(0, "toTwo"), (0, "poll")]
+        );
+        assert!(wants_block(&hosts, 15) && !wants_block(&hosts, 16));
+    }
+
+    #[test]
+    fn two_handlers_for_one_event_is_an_error() {
+        let a = Address::repeat_byte(0xaa);
+        let hosts = vec![host(
+            Some(a),
+            vec![transfer_handler("one"), transfer_handler("two")],
+            vec![],
+        )];
+        let err = block_triggers(&hosts, 0, 10, &[transfer_log(a, 0, 2)]).unwrap_err();
+        assert!(err.to_string().contains("multiple handlers"), "{err}");
+    }
+
+    #[test]
+    fn log_filter_unions_hosts() {
+        let a = Address::repeat_byte(0xaa);
+        let f = LogFilter::for_hosts(&[host(Some(a), vec![transfer_handler("x")], vec![])]);
+        assert_eq!(f.addresses, [a]);
+        assert_eq!(f.topic0s.len(), 1);
+        let f = LogFilter::for_hosts(&[
+            host(Some(a), vec![transfer_handler("x")], vec![]),
+            host(None, vec![transfer_handler("y")], vec![]),
+        ]);
+        assert!(f.any_address && f.addresses.is_empty());
+    }
+}
