@@ -9,6 +9,8 @@
 //! returns are non-deterministic (the node's fault), except a revert, which is a result.
 
 pub mod rpc;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod types;
 
 pub use types::{Block, Log, Receipt, Transaction};

@@ -1,0 +1,314 @@
+//! `sprig`: index a subgraph built by graph-cli from an Ethereum node, and serve it over GraphQL.
+
+mod progress;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use sprig_chain::rpc::RpcClient;
+use sprig_indexer::{Indexer, IndexerConfig, StopReason};
+use sprig_manifest::Manifest;
+use sprig_runtime::{MappingRuntime, RuntimeConfig};
+use sprig_store::SqliteStore;
+use tokio::sync::watch;
+
+#[derive(Parser)]
+#[command(
+    name = "sprig",
+    version,
+    about = "A fast, deterministic indexer for The Graph subgraphs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Index a subgraph into the database (follows the chain head unless --until is given).
+    Index(IndexArgs),
+    /// Serve the subgraphs of a database over GraphQL.
+    Serve(ServeArgs),
+    /// Index (following the chain head) and serve in one process.
+    Dev(DevArgs),
+}
+
+#[derive(Args)]
+struct SubgraphArgs {
+    /// graph-cli's build output: `build/subgraph.yaml`.
+    manifest: PathBuf,
+    /// The Ethereum JSON-RPC endpoint.
+    #[arg(long, env = "SPRIG_RPC")]
+    rpc: String,
+    /// The subgraph's name [default: the folder that holds `build/`].
+    #[arg(long)]
+    name: Option<String>,
+    /// The database file [default: .sprig/<name>.sqlite].
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Gas (wasmtime fuel) each handler may use.
+    #[arg(long)]
+    gas_limit: Option<u64>,
+}
+
+#[derive(Args)]
+struct IndexArgs {
+    #[command(flatten)]
+    subgraph: SubgraphArgs,
+    /// Stop once this block is indexed.
+    #[arg(long)]
+    until: Option<u64>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The database file [default: the only file in .sprig/].
+    #[arg(long)]
+    db: Option<PathBuf>,
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+}
+
+#[derive(Args)]
+struct DevArgs {
+    #[command(flatten)]
+    subgraph: SubgraphArgs,
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SPRIG_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    match cli.command {
+        Command::Index(args) => {
+            let shutdown = shutdown_signal();
+            let prepared = prepare(&args.subgraph, args.until).await?;
+            index(prepared, shutdown).await
+        }
+        Command::Serve(args) => {
+            let db = match args.db {
+                Some(db) => db,
+                None => default_db()?,
+            };
+            let store = SqliteStore::open(&db)
+                .with_context(|| format!("cannot open database {}", db.display()))?;
+            let server = sprig_graphql::QueryServer::new();
+            let names = store.deployment_names()?;
+            if names.is_empty() {
+                bail!("{} holds no subgraph yet; index one first", db.display());
+            }
+            for name in &names {
+                let deployment = store.open_deployment(name)?;
+                server.add_subgraph(
+                    name,
+                    name,
+                    deployment.schema().clone(),
+                    Arc::new(deployment),
+                )?;
+            }
+            serve(server, args.listen, shutdown_signal()).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Dev(args) => {
+            let shutdown = shutdown_signal();
+            let prepared = prepare(&args.subgraph, None).await?;
+            let server = sprig_graphql::QueryServer::new();
+            server.add_subgraph(
+                &prepared.name,
+                &prepared.name,
+                prepared.manifest.schema.clone(),
+                Arc::new(prepared.deployment.clone()),
+            )?;
+            let server = tokio::spawn(serve(server, args.listen, shutdown.clone()));
+            let code = index(prepared, shutdown).await?;
+            server.abort();
+            Ok(code)
+        }
+    }
+}
+
+/// Everything `index` needs, checked before any block is fetched.
+struct Prepared {
+    name: String,
+    db: PathBuf,
+    manifest: Arc<Manifest>,
+    deployment: sprig_store::SqliteDeployment,
+    indexer: Indexer,
+}
+
+async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
+    let manifest = Arc::new(Manifest::load(&args.manifest)?);
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => default_name(&args.manifest)?,
+    };
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(".sprig").join(format!("{name}.sqlite")));
+    let store =
+        SqliteStore::open(&db).with_context(|| format!("cannot open database {}", db.display()))?;
+    let deployment = store.deployment(&name, manifest.schema.clone())?;
+    let rpc = RpcClient::connect(&args.rpc)?;
+    let mut config = RuntimeConfig::default();
+    if let Some(gas) = args.gas_limit {
+        config.gas_limit = gas;
+    }
+    let runtime = MappingRuntime::new(config)?;
+    let indexer = Indexer::new(
+        manifest.clone(),
+        rpc,
+        Arc::new(deployment.clone()),
+        runtime,
+        IndexerConfig {
+            until,
+            ..IndexerConfig::default()
+        },
+    )?;
+    Ok(Prepared {
+        name,
+        db,
+        manifest,
+        deployment,
+        indexer,
+    })
+}
+
+async fn index(
+    mut prepared: Prepared,
+    shutdown: watch::Receiver<bool>,
+) -> Result<std::process::ExitCode> {
+    eprintln!(
+        "indexing `{}` into {}",
+        prepared.name,
+        prepared.db.display()
+    );
+    let mut bar = progress::Bar::new();
+    let outcome = prepared.indexer.run(shutdown, |p| bar.update(p)).await;
+    bar.finish();
+    match outcome? {
+        StopReason::ReachedUntil(n) => {
+            eprintln!("indexed `{}` up to block {n}", prepared.name);
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        StopReason::Shutdown { head } => {
+            match head {
+                Some(h) => eprintln!("stopped; `{}` is indexed up to block {h}", prepared.name),
+                None => eprintln!("stopped before the first block"),
+            }
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        StopReason::Failed(failure) => {
+            eprintln!(
+                "error: subgraph `{}` failed at block {}: {}",
+                prepared.name, failure.block.number, failure.message
+            );
+            Ok(std::process::ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn serve(
+    server: sprig_graphql::QueryServer,
+    listen: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    for name in server.names() {
+        eprintln!("GraphQL: http://{addr}/subgraphs/name/{name}");
+    }
+    server
+        .serve(listener, async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await
+        .context("GraphQL server")
+}
+
+/// A receiver that turns true on the first Ctrl-C (the block in flight finishes first); a second
+/// Ctrl-C exits at once.
+fn shutdown_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nstopping after the block in flight (Ctrl-C again to exit now)");
+            let _ = tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    rx
+}
+
+/// The name of the folder that holds `build/` (for `examples/erc20/build/subgraph.yaml`,
+/// `erc20`).
+fn default_name(manifest: &Path) -> Result<String> {
+    let manifest = std::path::absolute(manifest)?;
+    let build_dir = manifest
+        .parent()
+        .ok_or_else(|| anyhow!("{} has no parent folder", manifest.display()))?;
+    let project = if build_dir.file_name().is_some_and(|n| n == "build") {
+        build_dir.parent().unwrap_or(build_dir)
+    } else {
+        build_dir
+    };
+    project
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            anyhow!(
+                "cannot derive a subgraph name from {}; pass --name",
+                manifest.display()
+            )
+        })
+}
+
+/// The database in `.sprig/` when there is exactly one.
+fn default_db() -> Result<PathBuf> {
+    let dir = Path::new(".sprig");
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|_| anyhow!("no database given and no .sprig/ folder here; pass --db"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .collect();
+    match files.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(anyhow!("no database in .sprig/; pass --db")),
+        _ => Err(anyhow!("several databases in .sprig/; pass --db")),
+    }
+}

@@ -1,0 +1,353 @@
+//! Shared by the end-to-end tests: run an example's emit script against a real anvil, run the real
+//! `sprig` binary, query its GraphQL endpoint, and read the chain's raw logs.
+//!
+//! Expected results are computed from raw JSON-RPC answers with plain arithmetic, never with
+//! Sprig's own crates, so a bug in Sprig cannot hide in the expectation.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use serde_json::{json, Value};
+use sprig_chain::testing::Anvil;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The `sprig` binary under test.
+pub fn sprig() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sprig"))
+}
+
+/// Starts anvil with a fixed genesis timestamp, so the example chains are identical every run.
+pub fn anvil() -> Anvil {
+    Anvil::spawn_with(&["--timestamp", "1700000000"]).expect("anvil starts (run `npm install`)")
+}
+
+/// Runs `examples/<name>/scripts/emit.mjs` against anvil and returns its JSON summary.
+pub fn emit(example: &str, url: &str, count: u32) -> Value {
+    let script = repo()
+        .join("examples")
+        .join(example)
+        .join("scripts/emit.mjs");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(url)
+        .arg(count.to_string())
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("emit prints a JSON summary")
+}
+
+/// The example's built manifest.
+pub fn manifest(example: &str) -> PathBuf {
+    repo()
+        .join("examples")
+        .join(example)
+        .join("build/subgraph.yaml")
+}
+
+/// Runs `sprig index` to completion.
+pub fn index(example: &str, url: &str, db: &Path, until: u64) -> Output {
+    sprig()
+        .arg("index")
+        .arg(manifest(example))
+        .args(["--rpc", url, "--until", &until.to_string()])
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("sprig runs")
+}
+
+/// Asserts a command succeeded, showing its stderr otherwise.
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "sprig failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A running `sprig serve`, killed on drop.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `sprig serve --db <db>` on a free port and waits until it answers.
+pub fn serve(db: &Path) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = sprig()
+        .arg("serve")
+        .arg("--db")
+        .arg(db)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sprig serve starts");
+    let server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "sprig serve did not start listening"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+impl Server {
+    /// Runs a GraphQL query against subgraph `name`; fails on GraphQL errors.
+    pub async fn query(&self, name: &str, query: &str) -> Result<Value> {
+        let response = self.query_raw(name, query).await?;
+        if let Some(errors) = response.get("errors") {
+            bail!("GraphQL errors: {errors}");
+        }
+        Ok(response["data"].clone())
+    }
+
+    /// Runs a GraphQL query and returns the whole response (data and errors).
+    pub async fn query_raw(&self, name: &str, query: &str) -> Result<Value> {
+        let response = reqwest::Client::new()
+            .post(format!("{}/subgraphs/name/{name}", self.url))
+            .json(&json!({ "query": query }))
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await.context("response is JSON")?;
+        ensure!(
+            status.is_success() || body.get("errors").is_some(),
+            "HTTP {status}: {body}"
+        );
+        Ok(body)
+    }
+
+    /// Every entity of a collection, paged with `id_gt` as graph-node clients do.
+    pub async fn all(&self, name: &str, collection: &str, fields: &str) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        let mut last = String::new();
+        loop {
+            let filter = if last.is_empty() {
+                String::new()
+            } else {
+                format!(", where: {{ id_gt: \"{last}\" }}")
+            };
+            let q = format!("{{ {collection}(first: 1000, orderBy: id{filter}) {{ {fields} }} }}");
+            let data = self.query(name, &q).await?;
+            let page = data[collection].as_array().cloned().unwrap_or_default();
+            let done = page.len() < 1000;
+            if let Some(l) = page.last() {
+                last = l["id"].as_str().unwrap_or_default().to_string();
+            }
+            out.extend(page);
+            if done {
+                return Ok(out);
+            }
+        }
+    }
+}
+
+/// A raw JSON-RPC request.
+pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
+    let body: Value = reqwest::Client::new()
+        .post(url)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+        .send()
+        .await
+        .expect("node answers")
+        .json()
+        .await
+        .expect("JSON-RPC answer");
+    assert!(body.get("error").is_none(), "{method}: {body}");
+    body["result"].clone()
+}
+
+/// A log as the node returns it, with the few fields the expectations need.
+#[derive(Clone, Debug)]
+pub struct RawLog {
+    pub address: String,
+    pub topics: Vec<Vec<u8>>,
+    pub data: Vec<u8>,
+    pub block_number: u64,
+    pub log_index: u64,
+    pub transaction_hash: Vec<u8>,
+}
+
+/// All logs of `address` up to `to_block`, in chain order.
+pub async fn logs(url: &str, address: &str, to_block: u64) -> Vec<RawLog> {
+    let result = rpc(
+        url,
+        "eth_getLogs",
+        json!([{ "fromBlock": "0x0", "toBlock": format!("0x{to_block:x}"), "address": address }]),
+    )
+    .await;
+    result
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| RawLog {
+            address: l["address"].as_str().unwrap().to_lowercase(),
+            topics: l["topics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| hex(t.as_str().unwrap()))
+                .collect(),
+            data: hex(l["data"].as_str().unwrap()),
+            block_number: quantity(&l["blockNumber"]),
+            log_index: quantity(&l["logIndex"]),
+            transaction_hash: hex(l["transactionHash"].as_str().unwrap()),
+        })
+        .collect()
+}
+
+/// The timestamp of a block.
+pub async fn block_timestamp(url: &str, number: u64) -> u64 {
+    let block = rpc(
+        url,
+        "eth_getBlockByNumber",
+        json!([format!("0x{number:x}"), false]),
+    )
+    .await;
+    quantity(&block["timestamp"])
+}
+
+pub fn quantity(v: &Value) -> u64 {
+    u64::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+pub fn hex(s: &str) -> Vec<u8> {
+    let s = s.trim_start_matches("0x");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+pub fn to_hex(b: &[u8]) -> String {
+    let mut s = String::from("0x");
+    for byte in b {
+        s.push_str(&format!("{byte:02x}"));
+    }
+    s
+}
+
+/// keccak256 of an event signature: topic0.
+pub fn topic0(signature: &str) -> Vec<u8> {
+    alloy::primitives::keccak256(signature.as_bytes()).to_vec()
+}
+
+/// The id graph-ts's `tx.hash.concatI32(logIndex)` makes: hash bytes then the i32 little-endian.
+pub fn concat_i32_id(tx_hash: &[u8], log_index: u64) -> String {
+    let mut id = tx_hash.to_vec();
+    id.extend_from_slice(&(log_index as i32).to_le_bytes());
+    to_hex(&id)
+}
+
+/// Formats `value / 10^decimals` exactly, without trailing zeros: what graph-node's BigDecimal
+/// prints for a quotient with fewer than 34 significant digits.
+pub fn decimal_string(value: &num_like::Signed, decimals: u32) -> String {
+    let (negative, digits) = (value.negative, value.magnitude.to_string());
+    let d = decimals as usize;
+    let padded = format!("{digits:0>width$}", width = d + 1);
+    let (int, frac) = padded.split_at(padded.len() - d);
+    let frac = frac.trim_end_matches('0');
+    let mut s = String::new();
+    if negative && digits != "0" {
+        s.push('-');
+    }
+    s.push_str(int);
+    if !frac.is_empty() {
+        s.push('.');
+        s.push_str(frac);
+    }
+    s
+}
+
+/// A signed 256-bit-ish integer for balances (alloy's U256 magnitude and a sign).
+pub mod num_like {
+    use alloy::primitives::U256;
+
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Signed {
+        pub negative: bool,
+        pub magnitude: U256,
+    }
+
+    impl Signed {
+        pub fn add(self, v: U256) -> Signed {
+            if !self.negative {
+                Signed {
+                    negative: false,
+                    magnitude: self.magnitude + v,
+                }
+            } else if self.magnitude > v {
+                Signed {
+                    negative: true,
+                    magnitude: self.magnitude - v,
+                }
+            } else {
+                Signed {
+                    negative: false,
+                    magnitude: v - self.magnitude,
+                }
+            }
+        }
+
+        pub fn sub(self, v: U256) -> Signed {
+            if self.negative {
+                Signed {
+                    negative: true,
+                    magnitude: self.magnitude + v,
+                }
+            } else if self.magnitude >= v {
+                Signed {
+                    negative: false,
+                    magnitude: self.magnitude - v,
+                }
+            } else {
+                Signed {
+                    negative: true,
+                    magnitude: v - self.magnitude,
+                }
+            }
+        }
+
+        pub fn to_decimal(self) -> String {
+            if self.negative && !self.magnitude.is_zero() {
+                format!("-{}", self.magnitude)
+            } else {
+                self.magnitude.to_string()
+            }
+        }
+    }
+}

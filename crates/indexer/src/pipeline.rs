@@ -1,0 +1,562 @@
+//! The indexing loop.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::primitives::{Address, Bytes};
+use anyhow::{anyhow, bail, Context, Result};
+use sprig_chain::rpc::{CallOutcome, RpcClient};
+use sprig_chain::{Block, Log};
+use sprig_manifest::{BlockHandlerFilter, Manifest};
+use sprig_runtime::{
+    ApiVersion, BlockState, CallResult, DataSourceInfo, EthereumCalls, HandlerContext,
+    MappingError, MappingModule, MappingRuntime, MappingTrigger,
+};
+use sprig_store::{
+    BlockWrite, EntityCache, EntityReader, StoredDataSource, SubgraphFailure, WritableStore,
+};
+use sprig_triggers::{block_triggers, wants_block, Host, LogFilter, Trigger, TriggerData};
+use sprig_value::{to_hex, BlockPtr};
+use tokio::sync::watch;
+
+/// Settings of the indexing loop.
+#[derive(Clone, Debug)]
+pub struct IndexerConfig {
+    /// Stop once this block is committed.
+    pub until: Option<u64>,
+    /// How often to ask for a new chain head once caught up.
+    pub poll_interval: Duration,
+    /// The most blocks asked for in one `eth_getLogs`.
+    pub max_range: u64,
+    /// How many times a failing block is retried (with backoff) before indexing halts.
+    pub max_retries: u32,
+}
+
+impl Default for IndexerConfig {
+    fn default() -> Self {
+        IndexerConfig {
+            until: None,
+            poll_interval: Duration::from_millis(500),
+            max_range: 2000,
+            max_retries: 8,
+        }
+    }
+}
+
+/// Where indexing is, reported after each committed range.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The last committed block.
+    pub block: u64,
+    /// The block indexing aims at (`--until`, or the chain head).
+    pub target: u64,
+    /// Handler calls run so far in this process.
+    pub handler_calls: u64,
+    /// Blocks processed so far in this process (including blocks without triggers).
+    pub blocks: u64,
+}
+
+/// Why [`Indexer::run`] returned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StopReason {
+    /// `until` was reached.
+    ReachedUntil(u64),
+    /// The shutdown signal was received; everything up to `head` is committed.
+    Shutdown { head: Option<u64> },
+    /// The subgraph failed deterministically; the failure is stored.
+    Failed(SubgraphFailure),
+}
+
+/// Indexes one subgraph into one store.
+pub struct Indexer {
+    manifest: Arc<Manifest>,
+    rpc: RpcClient,
+    store: Arc<dyn WritableStore>,
+    runtime: MappingRuntime,
+    /// Compiled modules by wasm file, shared by the hosts that use the same file.
+    modules: HashMap<PathBuf, MappingModule>,
+    hosts: Vec<Host>,
+    config: IndexerConfig,
+    progress: Progress,
+}
+
+impl Indexer {
+    /// Prepares indexing: compiles every mapping and restores the data sources created so far.
+    pub fn new(
+        manifest: Arc<Manifest>,
+        rpc: RpcClient,
+        store: Arc<dyn WritableStore>,
+        runtime: MappingRuntime,
+        config: IndexerConfig,
+    ) -> Result<Indexer> {
+        for ds in &manifest.data_sources {
+            if !ds.mapping.call_handlers.is_empty()
+                || ds
+                    .mapping
+                    .block_handlers
+                    .iter()
+                    .any(|b| b.filter == BlockHandlerFilter::Call)
+            {
+                bail!(
+                    "data source `{}` uses call handlers or a `call` block filter, which Sprig does not support yet",
+                    ds.name
+                );
+            }
+        }
+        let mut modules = HashMap::new();
+        let mappings = manifest
+            .data_sources
+            .iter()
+            .map(|d| (&d.name, &d.mapping))
+            .chain(manifest.templates.iter().map(|t| (&t.name, &t.mapping)));
+        for (name, mapping) in mappings {
+            if modules.contains_key(&mapping.file) {
+                continue;
+            }
+            let v = mapping.api_version;
+            let module = runtime
+                .load(name, &mapping.wasm, ApiVersion::new(v.0, v.1, v.2))
+                .with_context(|| {
+                    format!("cannot load mapping {} of `{name}`", mapping.file.display())
+                })?;
+            modules.insert(mapping.file.clone(), module);
+        }
+        let mut hosts: Vec<Host> = manifest
+            .data_sources
+            .iter()
+            .map(|ds| Host {
+                name: ds.name.clone(),
+                template: None,
+                network: ds.network.clone(),
+                address: ds.source.address,
+                start_block: ds.source.start_block,
+                end_block: ds.source.end_block,
+                mapping: Arc::new(ds.mapping.clone()),
+                abi: ds.source.abi.clone(),
+                context: ds.context.clone(),
+            })
+            .collect();
+        for stored in store.data_sources()? {
+            hosts.push(host_from_template(&manifest, &stored)?);
+        }
+        Ok(Indexer {
+            manifest,
+            rpc,
+            store,
+            runtime,
+            modules,
+            hosts,
+            config,
+            progress: Progress::default(),
+        })
+    }
+
+    /// The mapping runtime (its settings and engine).
+    pub fn runtime(&self) -> &MappingRuntime {
+        &self.runtime
+    }
+
+    /// Runs until `until`, a deterministic failure, or `shutdown` turns true. `on_progress` is
+    /// called after every committed range.
+    pub async fn run(
+        &mut self,
+        mut shutdown: watch::Receiver<bool>,
+        mut on_progress: impl FnMut(&Progress),
+    ) -> Result<StopReason> {
+        let status = self.store.status()?;
+        if let Some(failure) = status.failure {
+            return Ok(StopReason::Failed(failure));
+        }
+        let first_block = self.hosts.iter().map(|h| h.start_block).min().unwrap_or(0);
+        let mut next = status.head.map(|h| h.number + 1).unwrap_or(first_block);
+        self.progress.block = status.head.map(|h| h.number).unwrap_or(0);
+        let mut retries = 0u32;
+        loop {
+            if *shutdown.borrow() {
+                return Ok(StopReason::Shutdown {
+                    head: self.store.status()?.head.map(|h| h.number),
+                });
+            }
+            if let Some(until) = self.config.until {
+                if next > until {
+                    return Ok(StopReason::ReachedUntil(until));
+                }
+            }
+            let step = async {
+                let chain_head = self.rpc.latest_block_number().await?;
+                let target = self.config.until.map_or(chain_head, |u| u.min(chain_head));
+                if next > target {
+                    return Ok::<_, anyhow::Error>(None);
+                }
+                self.progress.target = self.config.until.unwrap_or(chain_head);
+                let end = target.min(next + self.config.max_range - 1);
+                self.index_range(next, end, &shutdown).await.map(Some)
+            };
+            match step.await {
+                Ok(None) => {
+                    retries = 0;
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.config.poll_interval) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Ok(Some(RangeOutcome::Committed(last))) => {
+                    retries = 0;
+                    next = last + 1;
+                    self.progress.block = last;
+                    on_progress(&self.progress);
+                }
+                Ok(Some(RangeOutcome::Failed(failure))) => return Ok(StopReason::Failed(failure)),
+                Err(e) => {
+                    retries += 1;
+                    if retries > self.config.max_retries {
+                        return Err(e.context(format!(
+                            "indexing halted at block {next} after {} retries",
+                            self.config.max_retries
+                        )));
+                    }
+                    let delay = Duration::from_millis(250 << retries.min(7));
+                    tracing::warn!(
+                        "block {next}: {e:#} (non-deterministic; retry {retries}/{} in {delay:?})",
+                        self.config.max_retries
+                    );
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Indexes `[from, to]`; returns the last committed block, which is `to` unless a data
+    /// source was created (then the range is cut after that block so the next range is fetched
+    /// with the new filter) or shutdown was requested.
+    async fn index_range(
+        &mut self,
+        from: u64,
+        to: u64,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Result<RangeOutcome> {
+        let filter = LogFilter::for_hosts(&self.hosts);
+        let logs = self.fetch_logs(from, to, &filter).await?;
+        let mut by_block: BTreeMap<u64, Vec<Arc<Log>>> = BTreeMap::new();
+        for log in logs {
+            by_block
+                .entry(log.block_number)
+                .or_default()
+                .push(Arc::new(log));
+        }
+        let mut numbers: Vec<u64> = by_block.keys().copied().collect();
+        if self
+            .hosts
+            .iter()
+            .any(|h| !h.mapping.block_handlers.is_empty())
+        {
+            numbers.extend((from..=to).filter(|n| wants_block(&self.hosts, *n)));
+        }
+        // The range's last block is always committed, so the head advances through empty ranges.
+        numbers.push(to);
+        numbers.sort_unstable();
+        numbers.dedup();
+        let blocks = self.rpc.blocks_by_number(&numbers).await?;
+        let mut last = from.saturating_sub(1);
+        for block in blocks {
+            let block = Arc::new(block);
+            let logs = by_block.remove(&block.number).unwrap_or_default();
+            let hosts_before = self.hosts.len();
+            match self.process_block(&block, &logs).await? {
+                BlockOutcome::Committed => {}
+                BlockOutcome::Failed(f) => return Ok(RangeOutcome::Failed(f)),
+            }
+            self.progress.blocks += 1;
+            last = block.number;
+            if self.hosts.len() != hosts_before || *shutdown.borrow() {
+                break;
+            }
+        }
+        Ok(RangeOutcome::Committed(last))
+    }
+
+    async fn fetch_logs(&self, from: u64, to: u64, filter: &LogFilter) -> Result<Vec<Log>> {
+        if filter.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.rpc
+            .logs(from..=to, &filter.addresses, &filter.topic0s)
+            .await
+            .with_context(|| format!("eth_getLogs for blocks {from}..={to}"))
+    }
+
+    /// Runs every trigger of one block and commits the result.
+    async fn process_block(
+        &mut self,
+        block: &Arc<Block>,
+        logs: &[Arc<Log>],
+    ) -> Result<BlockOutcome> {
+        let ptr = block.ptr();
+        let reader: Arc<dyn EntityReader> = self.store.clone();
+        let mut state = BlockState {
+            cache: EntityCache::new(reader, self.manifest.schema.clone()),
+            created_data_sources: Vec::new(),
+        };
+        let mut first_host = 0;
+        let mut created: Vec<StoredDataSource> = Vec::new();
+        let mut block_logs: Vec<Arc<Log>> = logs.to_vec();
+        let non_fatal = self.manifest.has_feature("nonFatalErrors");
+        let mut non_fatal_failure = None;
+        loop {
+            let triggers = block_triggers(&self.hosts, first_host, block.number, &block_logs)
+                .map_err(|e| anyhow!("{e:#}"))
+                .with_context(|| format!("matching triggers in block {}", block.number));
+            let triggers = match triggers {
+                Ok(t) => t,
+                Err(e) => {
+                    return self.fail(ptr, block.timestamp, None, format!("{e:#}"));
+                }
+            };
+            for trigger in triggers {
+                let (new_state, outcome) = self.run_trigger(block, &trigger, state).await;
+                state = new_state;
+                match outcome {
+                    Ok(()) => {}
+                    Err(MappingError::NonDeterministic(e)) => {
+                        return Err(e.context(describe(
+                            &self.hosts[trigger.host],
+                            &trigger,
+                            block,
+                        )));
+                    }
+                    Err(MappingError::Deterministic(e)) => {
+                        let message = format!(
+                            "{}: {e:#}",
+                            describe(&self.hosts[trigger.host], &trigger, block)
+                        );
+                        if non_fatal {
+                            tracing::error!(
+                                "{message} (nonFatalErrors: the handler's writes are dropped)"
+                            );
+                            non_fatal_failure.get_or_insert(SubgraphFailure {
+                                block: ptr,
+                                handler: Some(trigger.handler.clone()),
+                                message,
+                            });
+                        } else {
+                            return self.fail(ptr, block.timestamp, Some(trigger.handler), message);
+                        }
+                    }
+                }
+            }
+            // Data sources created by this pass get this block's triggers, against only them.
+            let new = std::mem::take(&mut state.created_data_sources);
+            if new.is_empty() {
+                break;
+            }
+            first_host = self.hosts.len();
+            for ds in &new {
+                self.hosts.push(host_from_template(&self.manifest, ds)?);
+            }
+            created.extend(new);
+            let filter = LogFilter::for_hosts(&self.hosts[first_host..]);
+            block_logs = self
+                .fetch_logs(block.number, block.number, &filter)
+                .await?
+                .into_iter()
+                .map(Arc::new)
+                .collect();
+        }
+        let modifications = state.cache.into_modifications()?;
+        self.store.transact_block(
+            ptr,
+            block.timestamp,
+            BlockWrite {
+                modifications,
+                data_sources: created,
+                failure: non_fatal_failure,
+            },
+        )?;
+        Ok(BlockOutcome::Committed)
+    }
+
+    fn fail(
+        &self,
+        ptr: BlockPtr,
+        timestamp: u64,
+        handler: Option<String>,
+        message: String,
+    ) -> Result<BlockOutcome> {
+        let failure = SubgraphFailure {
+            block: ptr,
+            handler,
+            message,
+        };
+        self.store.transact_block(
+            ptr,
+            timestamp,
+            BlockWrite {
+                failure: Some(failure.clone()),
+                ..BlockWrite::default()
+            },
+        )?;
+        Ok(BlockOutcome::Failed(failure))
+    }
+
+    async fn run_trigger(
+        &mut self,
+        block: &Arc<Block>,
+        trigger: &Trigger,
+        state: BlockState,
+    ) -> (BlockState, Result<(), MappingError>) {
+        let host = &self.hosts[trigger.host];
+        let module = &self.modules[&host.mapping.file];
+        let mapping_trigger = match &trigger.data {
+            TriggerData::Event { log, params } => {
+                let receipt = if trigger.receipt {
+                    match self.rpc.receipt(log.transaction_hash).await {
+                        Ok(r) => Some(Arc::new(r)),
+                        Err(e) => {
+                            return (
+                                state,
+                                Err(MappingError::NonDeterministic(
+                                    e.context("fetching the transaction receipt"),
+                                )),
+                            )
+                        }
+                    }
+                } else {
+                    None
+                };
+                MappingTrigger::Event {
+                    log: log.clone(),
+                    params: params.clone(),
+                    block: block.clone(),
+                    transaction: block
+                        .transaction(&log.transaction_hash)
+                        .cloned()
+                        .map(Arc::new),
+                    receipt,
+                }
+            }
+            TriggerData::Block => MappingTrigger::Block {
+                block: block.clone(),
+            },
+        };
+        let ctx = HandlerContext {
+            handler: trigger.handler.clone(),
+            block: block.ptr(),
+            block_timestamp: block.timestamp,
+            data_source: DataSourceInfo {
+                name: host.name.clone(),
+                network: host.network.clone(),
+                address: host.address.map(|a| a.0 .0),
+                context: host.context.clone(),
+                templates: self
+                    .manifest
+                    .templates
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect(),
+                abis: Arc::new(
+                    host.mapping
+                        .abis
+                        .iter()
+                        .map(|a| (a.name.clone(), a.contract.clone()))
+                        .collect(),
+                ),
+            },
+            state,
+            chain: Arc::new(RpcCalls(self.rpc.clone())),
+            schema: self.manifest.schema.clone(),
+        };
+        let result = module.run(mapping_trigger, ctx).await;
+        self.progress.handler_calls += 1;
+        tracing::debug!(
+            handler = %trigger.handler,
+            block = block.number,
+            gas = result.gas_used,
+            "handler ran"
+        );
+        (result.state, result.outcome.map(|_| ()))
+    }
+}
+
+enum RangeOutcome {
+    Committed(u64),
+    Failed(SubgraphFailure),
+}
+
+enum BlockOutcome {
+    Committed,
+    Failed(SubgraphFailure),
+}
+
+/// "handler `h` of data source `d` at block N (0x..), transaction 0x.." for error messages.
+fn describe(host: &Host, trigger: &Trigger, block: &Block) -> String {
+    let mut s = format!(
+        "handler `{}` of data source `{}` at block {} ({})",
+        trigger.handler,
+        host.name,
+        block.number,
+        to_hex(block.hash.as_slice())
+    );
+    if let TriggerData::Event { log, .. } = &trigger.data {
+        s.push_str(&format!(
+            ", transaction {}, log index {}",
+            to_hex(log.transaction_hash.as_slice()),
+            log.log_index
+        ));
+    }
+    s
+}
+
+/// Turns a stored data source back into a running host.
+fn host_from_template(manifest: &Manifest, ds: &StoredDataSource) -> Result<Host> {
+    let template = manifest.template(&ds.template).ok_or_else(|| {
+        anyhow!(
+            "the store has a data source of template `{}`, which the manifest does not define",
+            ds.template
+        )
+    })?;
+    let address = ds
+        .params
+        .first()
+        .ok_or_else(|| anyhow!("data source of template `{}` has no address", ds.template))?;
+    let address: Address = address.parse().map_err(|e| {
+        anyhow!(
+            "data source of template `{}`: address `{address}`: {e}",
+            ds.template
+        )
+    })?;
+    Ok(Host {
+        name: template.name.clone(),
+        template: Some(template.name.clone()),
+        network: template.network.clone(),
+        address: Some(address),
+        start_block: ds.creation_block,
+        end_block: None,
+        mapping: Arc::new(template.mapping.clone()),
+        abi: template.abi.clone(),
+        context: ds.context.clone(),
+    })
+}
+
+/// `ethereum.call` over the RPC client.
+struct RpcCalls(RpcClient);
+
+impl EthereumCalls for RpcCalls {
+    fn call(
+        &self,
+        to: Address,
+        data: Bytes,
+        block: BlockPtr,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<CallResult>> + Send + '_>> {
+        Box::pin(async move {
+            Ok(match self.0.call(to, data, block).await? {
+                CallOutcome::Success(bytes) => CallResult::Success(bytes),
+                CallOutcome::Revert(_) => CallResult::Revert,
+            })
+        })
+    }
+}
