@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs Sprig's whole test suite: installs the Node tools the tests use (anvil, solc, graph-cli) into
-# ./node_modules when missing, then runs every Rust test, formatting and lint checks.
+# ./node_modules when missing, checks that the committed wasm builds are current, then runs the
+# formatting and lint checks and every Rust test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x node_modules/.bin/anvil ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/anvil ] || [ ! -x node_modules/.bin/graph ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm install --no-audit --no-fund
 fi
 cargo fmt --all -- --check
+./scripts/check-examples-built.sh
+crates/runtime/tests/wasm/build.sh --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -149,21 +149,10 @@ impl RpcClient {
         }
         let parsed: Url = url.trim().parse().map_err(|e| invalid(format!("{e}")))?;
         match parsed.scheme() {
-            "http" => {}
-            // Enabling TLS is a workspace decision (it pulls in rustls and a crypto backend); say
-            // so rather than let reqwest send plain HTTP to port 443.
-            "https" => {
-                return Err(invalid(
-                    "https:// endpoints need TLS support, which this build of Sprig leaves out \
-                     (alloy's `reqwest-rustls-tls` feature); use an http:// endpoint, e.g. a local \
-                     node or a TLS-terminating proxy"
-                        .to_owned(),
-                )
-                .into())
-            }
+            "http" | "https" => {}
             other => {
                 return Err(invalid(format!(
-                    "scheme `{other}` is not supported; use an http:// URL"
+                    "scheme `{other}` is not supported; use an http:// or https:// URL"
                 ))
                 .into())
             }
@@ -753,12 +742,12 @@ mod tests {
             ("localhost:8545", "did you mean `http://localhost:8545`?"),
             ("http://", "empty host"),
             ("ws://127.0.0.1:8545", "scheme `ws` is not supported"),
-            ("https://mainnet.example/v3/key", "need TLS support"),
         ] {
             let err = RpcClient::connect(url).unwrap_err().to_string();
             assert!(err.contains(expected), "{url}: {err}");
         }
         assert!(RpcClient::connect("http://127.0.0.1:8545").is_ok());
+        assert!(RpcClient::connect("https://mainnet.example/v3/key").is_ok());
     }
 
     #[test]

@@ -1,0 +1,204 @@
+//! The `sprig` command as a user drives it: defaults, `dev`, Ctrl-C, and a failing mapping.
+
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::*;
+
+/// `sprig dev` with no --db or --name: indexes into `.sprig/erc20.sqlite` under the current
+/// directory, follows the head, and serves GraphQL while indexing.
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_indexes_and_serves_with_default_name_and_db() {
+    let anvil = anvil();
+    let summary = emit("erc20", anvil.url(), 50);
+    let last_block = summary["lastBlock"].as_u64().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = sprig()
+        .current_dir(dir.path())
+        .arg("dev")
+        .arg(manifest("erc20"))
+        .args([
+            "--rpc",
+            anvil.url(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/subgraphs/name/erc20");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let meta = loop {
+        assert!(
+            Instant::now() < deadline,
+            "dev did not reach block {last_block}"
+        );
+        let response = client
+            .post(&url)
+            .json(&json!({"query": "{ _meta { block { number } } tokens { transferCount } }"}))
+            .send()
+            .await;
+        if let Ok(r) = response {
+            let body: serde_json::Value = r.json().await.unwrap();
+            if body["data"]["_meta"]["block"]["number"].as_u64() >= Some(last_block) {
+                break body;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        meta["data"]["tokens"][0]["transferCount"],
+        json!(summary["transferLogs"].to_string())
+    );
+    // Following the head: a new block is indexed while it runs.
+    anvil.mine(1).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(Instant::now() < deadline, "dev did not follow the head");
+        let body: serde_json::Value = client
+            .post(&url)
+            .json(&json!({"query": "{ _meta { block { number } } }"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if body["data"]["_meta"]["block"]["number"].as_u64() == Some(last_block + 1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    interrupt(&child);
+    let status = wait(&mut child, Duration::from_secs(20));
+    assert!(status.success(), "Ctrl-C exits cleanly: {status}");
+    assert!(dir.path().join(".sprig/erc20.sqlite").exists());
+}
+
+/// Ctrl-C while following the head stops after the block in flight; the next run resumes and
+/// ends with the same entities as one uninterrupted run.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_cleanly_and_a_restart_resumes() {
+    let anvil = anvil();
+    let summary = emit("erc20", anvil.url(), 300);
+    let last_block = summary["lastBlock"].as_u64().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("erc20.sqlite");
+    let mut child = sprig()
+        .arg("index")
+        .arg(manifest("erc20"))
+        .args(["--rpc", anvil.url()])
+        .arg("--db")
+        .arg(&db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt(&child);
+    let status = wait(&mut child, Duration::from_secs(20));
+    let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(stderr.contains("stopp"), "{stderr}");
+
+    assert_ok(&index("erc20", anvil.url(), &db, last_block));
+    let server = serve(&db);
+    let data = server
+        .query(
+            "erc20",
+            "{ tokens { transferCount totalSupply } _meta { block { number } } }",
+        )
+        .await
+        .unwrap();
+    assert_eq!(data["_meta"]["block"]["number"], json!(last_block));
+    assert_eq!(
+        data["tokens"][0],
+        json!({
+            "transferCount": summary["transferLogs"].to_string(),
+            "totalSupply": summary["totalSupply"],
+        })
+    );
+}
+
+/// A mapping that fails deterministically (here: out of gas) stops the subgraph at that block with
+/// an error naming the handler, data source, block and transaction; the failure is stored and
+/// shown by `_meta`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_handler_fails_the_subgraph_with_a_readable_error() {
+    let anvil = anvil();
+    let summary = emit("erc20", anvil.url(), 10);
+    let last_block = summary["lastBlock"].as_u64().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("erc20.sqlite");
+    let out = sprig()
+        .arg("index")
+        .arg(manifest("erc20"))
+        .args([
+            "--rpc",
+            anvil.url(),
+            "--until",
+            &last_block.to_string(),
+            "--gas-limit",
+            "1000",
+        ])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a failed subgraph exits non-zero");
+    // The first Transfer is the mint in block 2.
+    for part in [
+        "handler `handleTransfer`",
+        "data source `Token`",
+        "at block 2",
+        "transaction 0x",
+        "gas",
+    ] {
+        assert!(stderr.contains(part), "missing {part:?} in:\n{stderr}");
+    }
+    // Running again reports the stored failure instead of indexing.
+    let again = index("erc20", anvil.url(), &db, last_block);
+    assert!(!again.status.success());
+    let server = serve(&db);
+    let body = server
+        .query_raw("erc20", "{ _meta { block { number } hasIndexingErrors } }")
+        .await
+        .unwrap();
+    assert_eq!(
+        body["data"]["_meta"],
+        json!({ "block": { "number": 2 }, "hasIndexingErrors": true })
+    );
+}
+
+fn interrupt(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait(child: &mut std::process::Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("sprig did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

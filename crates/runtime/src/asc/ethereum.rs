@@ -1,0 +1,411 @@
+//! Ethereum classes: `ethereum.Value` (ABI values), `SmartContractCall`, and the trigger
+//! objects (`Block`, `Transaction`, `Event`, `TransactionReceipt`, `Log`) per apiVersion.
+//!
+//! `ethereum.Value` is a tagged union like the store `Value`:
+//!
+//! | kind | value | payload | accepted on read |
+//! |---|---|---|---|
+//! | 0 | address | Uint8Array(20) | exactly 20 bytes |
+//! | 1 | fixed bytes | Uint8Array(size) | at most 32 bytes |
+//! | 2 | bytes | Uint8Array | |
+//! | 3 | int | BigInt | fits int256 |
+//! | 4 | uint | BigInt | non-negative, fits uint256 |
+//! | 5 | bool | 0/1 | non-zero is true |
+//! | 6 | string | String | |
+//! | 7 | fixed array | `Array<ethereum.Value>` | |
+//! | 8 | array | `Array<ethereum.Value>` | |
+//! | 9 | tuple | `Array<ethereum.Value>` | |
+//! | 10 | function | Uint8Array(24) | exactly 24 bytes (graph-ts has no such kind) |
+//!
+//! All fields of the trigger classes are pointers; optional ones are `null` when absent.
+
+use alloy::dyn_abi::DynSolValue;
+use alloy::primitives::{Address, Function, B256, I256, U256};
+use sprig_chain::{Block, Log, Receipt, Transaction};
+use sprig_value::BigInt;
+
+use super::read::{FromAsc, Reader};
+use super::value::Payload;
+use super::write::{Fields, ObjPtr, Objects, ToAsc};
+use super::TypeIndex;
+use crate::api_version::ApiVersion;
+use crate::error::{deterministic, HostError};
+
+impl FromAsc for DynSolValue {
+    fn from_asc(reader: &mut Reader<'_, '_>, ptr: u32) -> Result<DynSolValue, HostError> {
+        let mut fields = reader.fields(ptr, 16)?;
+        let kind = fields.u32();
+        let payload = fields.u64();
+        let pointer = payload as u32;
+        Ok(match kind {
+            0 => DynSolValue::Address(Address::from(reader.read::<[u8; 20]>(pointer)?)),
+            1 => {
+                let bytes: Vec<u8> = reader.read(pointer)?;
+                if bytes.len() > 32 {
+                    return Err(deterministic!(
+                        "fixed bytes value has {} bytes, at most 32 are allowed",
+                        bytes.len()
+                    ));
+                }
+                let mut word = B256::ZERO;
+                word[..bytes.len()].copy_from_slice(&bytes);
+                DynSolValue::FixedBytes(word, bytes.len())
+            }
+            2 => DynSolValue::Bytes(reader.read(pointer)?),
+            3 => DynSolValue::Int(to_i256(&reader.read(pointer)?)?, 256),
+            4 => DynSolValue::Uint(to_u256(&reader.read(pointer)?)?, 256),
+            5 => DynSolValue::Bool(payload != 0),
+            6 => DynSolValue::String(reader.read(pointer)?),
+            7 => DynSolValue::FixedArray(reader.array(pointer)?),
+            8 => DynSolValue::Array(reader.array(pointer)?),
+            9 => DynSolValue::Tuple(reader.array(pointer)?),
+            10 => {
+                let bytes: Vec<u8> = reader.read(pointer)?;
+                let function = Function::try_from(bytes.as_slice()).map_err(|_| {
+                    deterministic!("function value has {} bytes, expected 24", bytes.len())
+                })?;
+                DynSolValue::Function(function)
+            }
+            other => {
+                return Err(deterministic!(
+                    "value {other} is out of range for EthereumValueKind"
+                ))
+            }
+        })
+    }
+}
+
+/// A signed BigInt as `int256`.
+fn to_i256(n: &BigInt) -> Result<I256, HostError> {
+    let le = n.to_signed_bytes_le();
+    if le.len() > 32 {
+        return Err(deterministic!("{n} does not fit in an int256"));
+    }
+    let fill = if n.is_negative() { 0xff } else { 0 };
+    let mut bytes = [fill; 32];
+    bytes[..le.len()].copy_from_slice(&le);
+    Ok(I256::from_le_bytes(bytes))
+}
+
+/// A non-negative BigInt as `uint256`.
+fn to_u256(n: &BigInt) -> Result<U256, HostError> {
+    if n.is_negative() {
+        return Err(deterministic!("{n} is negative and cannot be a uint256"));
+    }
+    let (_, magnitude) = n.to_bytes_be();
+    if magnitude.len() > 32 {
+        return Err(deterministic!("{n} does not fit in a uint256"));
+    }
+    Ok(U256::from_be_slice(&magnitude))
+}
+
+/// An unsigned 256-bit number as a BigInt.
+pub(crate) fn u256_to_big_int(n: &U256) -> BigInt {
+    BigInt::from_unsigned_bytes_be(&n.to_be_bytes::<32>())
+}
+
+impl ToAsc for DynSolValue {
+    fn to_asc(&self, objects: &mut Objects) -> ObjPtr {
+        let array = |objects: &mut Objects, items: &[DynSolValue]| {
+            let items: Vec<ObjPtr> = items.iter().map(|v| v.to_asc(objects)).collect();
+            Payload::Ptr(objects.array_of(TypeIndex::ArrayEthereumValue, &items))
+        };
+        let (kind, payload) = match self {
+            DynSolValue::Address(a) => (0, Payload::Ptr(objects.uint8_array(a.as_slice()))),
+            DynSolValue::FixedBytes(word, size) => {
+                let size = (*size).min(32);
+                (1, Payload::Ptr(objects.uint8_array(&word[..size])))
+            }
+            DynSolValue::Bytes(b) => (2, Payload::Ptr(objects.uint8_array(b))),
+            DynSolValue::Int(i, _) => {
+                let n = BigInt::from_signed_bytes_be(&i.to_be_bytes::<32>());
+                (3, Payload::Ptr(n.to_asc(objects)))
+            }
+            DynSolValue::Uint(u, _) => (4, Payload::Ptr(u256_to_big_int(u).to_asc(objects))),
+            DynSolValue::Bool(b) => (5, Payload::Bits(u64::from(*b))),
+            DynSolValue::String(s) => (6, Payload::Ptr(objects.string(s))),
+            DynSolValue::FixedArray(items) => (7, array(objects, items)),
+            DynSolValue::Array(items) => (8, array(objects, items)),
+            DynSolValue::Tuple(items) => (9, array(objects, items)),
+            DynSolValue::Function(f) => (10, Payload::Ptr(objects.uint8_array(f.as_slice()))),
+            // Named structs (alloy's `eip712` feature) are tuples to a mapping.
+            #[allow(unreachable_patterns)]
+            other => (9, array(objects, other.as_tuple().unwrap_or_default())),
+        };
+        objects.class(TypeIndex::EthereumValue, payload.fields(kind))
+    }
+}
+
+/// graph-ts `ethereum.SmartContractCall` (apiVersion 0.0.4 and later), read by `ethereum.call`.
+pub(crate) struct SmartContractCall {
+    pub contract_name: String,
+    pub contract_address: Address,
+    pub function_name: String,
+    pub function_signature: String,
+    pub function_params: Vec<DynSolValue>,
+}
+
+impl FromAsc for SmartContractCall {
+    fn from_asc(reader: &mut Reader<'_, '_>, ptr: u32) -> Result<SmartContractCall, HostError> {
+        let mut fields = reader.fields(ptr, 20)?;
+        let pointers: [u32; 5] = std::array::from_fn(|_| fields.u32());
+        Ok(SmartContractCall {
+            contract_name: reader.read(pointers[0])?,
+            contract_address: Address::from(reader.read::<[u8; 20]>(pointers[1])?),
+            function_name: reader.read(pointers[2])?,
+            function_signature: reader.read(pointers[3])?,
+            function_params: reader.array(pointers[4])?,
+        })
+    }
+}
+
+/// Writes trigger objects in the shape a mapping of one apiVersion expects.
+pub(crate) struct TriggerWriter<'o> {
+    pub objects: &'o mut Objects,
+    pub api_version: ApiVersion,
+}
+
+impl TriggerWriter<'_> {
+    fn bytes(&mut self, bytes: &[u8]) -> Option<ObjPtr> {
+        Some(self.objects.uint8_array(bytes))
+    }
+
+    fn big_int(&mut self, n: impl Into<BigInt>) -> Option<ObjPtr> {
+        Some(n.into().to_asc(self.objects))
+    }
+
+    fn u256(&mut self, n: &U256) -> Option<ObjPtr> {
+        self.big_int(u256_to_big_int(n))
+    }
+
+    /// `ethereum.Block`; `baseFeePerGas` from apiVersion 0.0.6.
+    pub fn block(&mut self, block: &Block) -> ObjPtr {
+        let mut fields = Fields::new()
+            .ptr(self.bytes(block.hash.as_slice()))
+            .ptr(self.bytes(block.parent_hash.as_slice()))
+            .ptr(self.bytes(block.uncles_hash.as_slice()))
+            .ptr(self.bytes(block.author.as_slice()))
+            .ptr(self.bytes(block.state_root.as_slice()))
+            .ptr(self.bytes(block.transactions_root.as_slice()))
+            .ptr(self.bytes(block.receipts_root.as_slice()))
+            .ptr(self.big_int(block.number))
+            .ptr(self.u256(&block.gas_used))
+            .ptr(self.u256(&block.gas_limit))
+            .ptr(self.big_int(block.timestamp))
+            .ptr(self.u256(&block.difficulty))
+            .ptr(self.u256(&block.total_difficulty));
+        let size = block.size.as_ref().and_then(|s| self.u256(s));
+        fields = fields.ptr(size);
+        if self.api_version >= ApiVersion::V0_0_6 {
+            let base_fee = block.base_fee_per_gas.as_ref().and_then(|f| self.u256(f));
+            fields = fields.ptr(base_fee);
+        }
+        self.objects.class(TypeIndex::EthereumBlock, fields)
+    }
+
+    /// `ethereum.Transaction` with `input`; `nonce` from apiVersion 0.0.6.
+    pub fn transaction(&mut self, tx: &Transaction) -> ObjPtr {
+        let to = tx.to.as_ref().and_then(|to| self.bytes(to.as_slice()));
+        let mut fields = Fields::new()
+            .ptr(self.bytes(tx.hash.as_slice()))
+            .ptr(self.big_int(tx.index))
+            .ptr(self.bytes(tx.from.as_slice()))
+            .ptr(to)
+            .ptr(self.u256(&tx.value))
+            .ptr(self.u256(&tx.gas_limit))
+            .ptr(self.u256(&tx.gas_price))
+            .ptr(self.bytes(&tx.input));
+        if self.api_version >= ApiVersion::V0_0_6 {
+            fields = fields.ptr(self.u256(&tx.nonce));
+        }
+        self.objects.class(TypeIndex::EthereumTransaction, fields)
+    }
+
+    /// `ethereum.Event`. `transactionLogIndex` repeats `logIndex` and `logType` is `null`, as
+    /// in graph-node; `receipt` (apiVersion 0.0.7 on) is `null` unless given.
+    pub fn event(
+        &mut self,
+        log: &Log,
+        params: &[(String, DynSolValue)],
+        block: &Block,
+        tx: &Transaction,
+        receipt: Option<&Receipt>,
+    ) -> ObjPtr {
+        let params: Vec<ObjPtr> = params
+            .iter()
+            .map(|(name, value)| {
+                let name = self.objects.string(name);
+                let value = value.to_asc(self.objects);
+                self.objects.class(
+                    TypeIndex::EventParam,
+                    Fields::new().ptr(Some(name)).ptr(Some(value)),
+                )
+            })
+            .collect();
+        let block = self.block(block);
+        let tx = self.transaction(tx);
+        let params = self.objects.array_of(TypeIndex::ArrayEventParam, &params);
+        let mut fields = Fields::new()
+            .ptr(self.bytes(log.address.as_slice()))
+            .ptr(self.big_int(log.log_index))
+            .ptr(self.big_int(log.log_index))
+            .ptr(None)
+            .ptr(Some(block))
+            .ptr(Some(tx))
+            .ptr(Some(params));
+        if self.api_version >= ApiVersion::V0_0_7 {
+            let receipt = receipt.map(|r| self.receipt(r));
+            fields = fields.ptr(receipt);
+        }
+        self.objects.class(TypeIndex::EthereumEvent, fields)
+    }
+
+    /// `ethereum.TransactionReceipt`.
+    pub fn receipt(&mut self, receipt: &Receipt) -> ObjPtr {
+        let logs: Vec<ObjPtr> = receipt.logs.iter().map(|l| self.log(l)).collect();
+        let logs = self.objects.array_of(TypeIndex::ArrayLog, &logs);
+        let contract = receipt
+            .contract_address
+            .as_ref()
+            .and_then(|a| self.bytes(a.as_slice()));
+        let status = receipt.status.and_then(|s| self.big_int(s));
+        let root = receipt.root.as_ref().and_then(|r| self.bytes(r.as_slice()));
+        let fields = Fields::new()
+            .ptr(self.bytes(receipt.transaction_hash.as_slice()))
+            .ptr(self.big_int(receipt.transaction_index))
+            .ptr(self.bytes(receipt.block_hash.as_slice()))
+            .ptr(self.big_int(receipt.block_number))
+            .ptr(self.u256(&receipt.cumulative_gas_used))
+            .ptr(self.u256(&receipt.gas_used))
+            .ptr(contract)
+            .ptr(Some(logs))
+            .ptr(status)
+            .ptr(root)
+            .ptr(self.bytes(&receipt.logs_bloom));
+        self.objects.class(TypeIndex::TransactionReceipt, fields)
+    }
+
+    /// `ethereum.Log`. `blockNumber` is a BigInt although graph-ts types it as Bytes (as in
+    /// graph-node); `transactionLogIndex` and `logType` are `null`.
+    fn log(&mut self, log: &Log) -> ObjPtr {
+        let topics: Vec<ObjPtr> = log
+            .topics
+            .iter()
+            .map(|t| self.objects.uint8_array(t.as_slice()))
+            .collect();
+        let topics = self.objects.array_of(TypeIndex::ArrayB256, &topics);
+        let removed = self.objects.class(
+            TypeIndex::WrappedBool,
+            Fields::new().u8(u8::from(log.removed)),
+        );
+        let fields = Fields::new()
+            .ptr(self.bytes(log.address.as_slice()))
+            .ptr(Some(topics))
+            .ptr(self.bytes(&log.data))
+            .ptr(self.bytes(log.block_hash.as_slice()))
+            .ptr(self.big_int(log.block_number))
+            .ptr(self.bytes(log.transaction_hash.as_slice()))
+            .ptr(self.big_int(log.transaction_index))
+            .ptr(self.big_int(log.log_index))
+            .ptr(None)
+            .ptr(None)
+            .ptr(Some(removed));
+        self.objects.class(TypeIndex::Log, fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::Bytes;
+
+    use super::*;
+
+    fn block() -> Block {
+        Block {
+            number: 1,
+            hash: B256::ZERO,
+            parent_hash: B256::ZERO,
+            uncles_hash: B256::ZERO,
+            author: Address::ZERO,
+            state_root: B256::ZERO,
+            transactions_root: B256::ZERO,
+            receipts_root: B256::ZERO,
+            gas_used: U256::ZERO,
+            gas_limit: U256::ZERO,
+            timestamp: 0,
+            difficulty: U256::ZERO,
+            total_difficulty: U256::ZERO,
+            size: None,
+            base_fee_per_gas: None,
+            transactions: vec![],
+        }
+    }
+
+    fn transaction() -> Transaction {
+        Transaction {
+            hash: B256::ZERO,
+            index: 0,
+            from: Address::ZERO,
+            to: None,
+            value: U256::ZERO,
+            gas_limit: U256::ZERO,
+            gas_price: U256::ZERO,
+            input: Bytes::new(),
+            nonce: U256::ZERO,
+        }
+    }
+
+    fn log() -> Log {
+        Log {
+            address: Address::ZERO,
+            topics: vec![],
+            data: Bytes::new(),
+            block_hash: B256::ZERO,
+            block_number: 1,
+            transaction_hash: B256::ZERO,
+            transaction_index: 0,
+            log_index: 0,
+            removed: false,
+        }
+    }
+
+    /// `rtSize` of the object `ptr` points to: its number of (4-byte pointer) fields × 4.
+    fn fields(objects: &Objects, ptr: ObjPtr) -> usize {
+        let at = ptr.0 as usize - 4;
+        u32::from_le_bytes(objects.image[at..at + 4].try_into().unwrap()) as usize / 4
+    }
+
+    #[test]
+    fn trigger_objects_follow_the_api_version() {
+        for (version, block_fields, tx_fields, event_fields) in [
+            (ApiVersion::V0_0_5, 14, 8, 7),
+            (ApiVersion::V0_0_6, 15, 9, 7),
+            (ApiVersion::V0_0_7, 15, 9, 8),
+            (ApiVersion::V0_0_9, 15, 9, 8),
+        ] {
+            let mut objects = Objects::new();
+            let mut writer = TriggerWriter {
+                objects: &mut objects,
+                api_version: version,
+            };
+            let b = writer.block(&block());
+            let tx = writer.transaction(&transaction());
+            let event = writer.event(&log(), &[], &block(), &transaction(), None);
+            assert_eq!(fields(&objects, b), block_fields, "block at {version}");
+            assert_eq!(fields(&objects, tx), tx_fields, "transaction at {version}");
+            assert_eq!(fields(&objects, event), event_fields, "event at {version}");
+        }
+    }
+
+    #[test]
+    fn int256_conversions_cover_the_range() {
+        let min = BigInt::from_signed_bytes_be(&I256::MIN.to_be_bytes::<32>());
+        assert_eq!(to_i256(&min).unwrap(), I256::MIN);
+        assert_eq!(to_i256(&BigInt::from(-1)).unwrap(), I256::MINUS_ONE);
+        assert!(to_i256(&min.minus(&BigInt::from(1))).is_err());
+        let max = u256_to_big_int(&U256::MAX);
+        assert_eq!(to_u256(&max).unwrap(), U256::MAX);
+        assert!(to_u256(&max.plus(&BigInt::from(1))).is_err());
+        assert!(to_u256(&BigInt::from(-1)).is_err());
+    }
+}

@@ -1,0 +1,239 @@
+//! `store.get`, `store.get_in_block`, `store.set`, `store.remove`: entity access through the
+//! block's entity cache.
+//!
+//! Errors the mapping causes (unknown entity type, bad id, undefined fields, an entity the
+//! schema rejects) are deterministic. Failing to read the store is not: before a write, the
+//! entity is loaded into the cache, so that the write itself can only fail on the mapping's
+//! data.
+
+use sprig_manifest::{EntityType, Schema};
+use sprig_value::{from_hex, Entity, EntityKey, Id, IdType, Value};
+use wasmtime::{AsContextMut, Caller, StoreContextMut};
+
+use super::HostFuture;
+use crate::api_version::ApiVersion;
+use crate::asc::value::AscEntity;
+use crate::asc::{write_value_opt, Reader};
+use crate::error::{deterministic, HostError};
+use crate::gas;
+use crate::state::HostState;
+
+/// `store.get(entity, id): Entity | null`: the entity as the block sees it so far.
+pub(crate) fn get(caller: Caller<'_, HostState>, (entity, id): (u32, u32)) -> HostFuture<'_, u32> {
+    load(caller, entity, id, Scope::Store)
+}
+
+/// `store.get_in_block(entity, id): Entity | null`: only what this block wrote.
+pub(crate) fn get_in_block(
+    caller: Caller<'_, HostState>,
+    (entity, id): (u32, u32),
+) -> HostFuture<'_, u32> {
+    load(caller, entity, id, Scope::InBlock)
+}
+
+enum Scope {
+    Store,
+    InBlock,
+}
+
+fn load(
+    mut caller: Caller<'_, HostState>,
+    entity: u32,
+    id: u32,
+    scope: Scope,
+) -> HostFuture<'_, u32> {
+    Box::new(async move {
+        let mut cx = caller.as_context_mut();
+        let key = read_key(&mut cx, entity, id, "get")?;
+        gas::charge(&mut cx, gas::HOST_CALL + gas::STORE_GET)?;
+        let cache = &mut cx.data_mut().ctx.state.cache;
+        let found = match scope {
+            Scope::Store => cache.get(&key).map_err(|e| {
+                HostError::non_deterministic(e.context(format!("store.get of {key} failed")))
+            })?,
+            Scope::InBlock => cache.get_in_block(&key),
+        };
+        write_value_opt(&mut cx, found.as_ref()).await
+    })
+}
+
+/// `store.set(entity, id, data)`: a partial update of the entity (fields merged into what the
+/// block sees so far), checked against the schema.
+pub(crate) fn set(
+    mut caller: Caller<'_, HostState>,
+    entity: u32,
+    id: u32,
+    data: u32,
+) -> wasmtime::Result<()> {
+    let mut cx = caller.as_context_mut();
+    let key = read_key(&mut cx, entity, id, "set")?;
+    let AscEntity(mut data) = Reader::new(&mut cx)?.read(data)?;
+    let state = cx.data();
+    let entity_type = entity_type(&state.ctx.schema, &key.entity_type, "set")?;
+    check_id(entity_type, &key, &mut data)?;
+    check_fields(entity_type, &mut data, state.api_version)?;
+    let weight = data
+        .iter()
+        .map(|(name, value)| name.len() + value_weight(value))
+        .sum::<usize>() as u64;
+    gas::charge(
+        &mut cx,
+        gas::HOST_CALL + gas::STORE_WRITE + gas::PER_ENTITY_BYTE.saturating_mul(weight),
+    )?;
+    let cache = &mut cx.data_mut().ctx.state.cache;
+    preload(cache, &key)?;
+    cache
+        .set(key, data)
+        .map_err(|e| HostError::deterministic(e).into())
+}
+
+/// `store.remove(entity, id)`.
+pub(crate) fn remove(
+    mut caller: Caller<'_, HostState>,
+    entity: u32,
+    id: u32,
+) -> wasmtime::Result<()> {
+    let mut cx = caller.as_context_mut();
+    let key = read_key(&mut cx, entity, id, "remove")?;
+    gas::charge(&mut cx, gas::HOST_CALL + gas::STORE_WRITE)?;
+    let cache = &mut cx.data_mut().ctx.state.cache;
+    preload(cache, &key)?;
+    cache
+        .remove(key)
+        .map_err(|e| HostError::deterministic(e).into())
+}
+
+/// Loads the entity into the cache, so that a failure to read the store (an environment
+/// problem) is told apart from the cache rejecting the write (the mapping's).
+fn preload(cache: &mut sprig_store::EntityCache, key: &EntityKey) -> Result<(), HostError> {
+    cache.get(key).map(drop).map_err(|e| {
+        HostError::non_deterministic(e.context(format!("failed to load {key} from the store")))
+    })
+}
+
+/// Reads the entity type name and the id string and makes the typed key.
+fn read_key(
+    cx: &mut StoreContextMut<'_, HostState>,
+    entity: u32,
+    id: u32,
+    operation: &str,
+) -> Result<EntityKey, HostError> {
+    let mut reader = Reader::new(cx)?;
+    let entity: String = reader.read(entity)?;
+    let id: String = reader.read(id)?;
+    let id_type = entity_type(&cx.data().ctx.schema, &entity, operation)?.id_type;
+    let id = parse_id(&entity, &id, id_type)?;
+    Ok(EntityKey {
+        entity_type: entity,
+        id,
+    })
+}
+
+fn entity_type<'s>(
+    schema: &'s Schema,
+    name: &str,
+    operation: &str,
+) -> Result<&'s EntityType, HostError> {
+    if let Some(entity_type) = schema.entity_type(name) {
+        return Ok(entity_type);
+    }
+    if schema.interface(name).is_some() {
+        return Err(deterministic!(
+            "Cannot {operation} entity of type `{name}`. The type must be an @entity type"
+        ));
+    }
+    Err(deterministic!(
+        "Cannot {operation} entity of type `{name}`: no such entity type in the schema"
+    ))
+}
+
+/// Mappings pass ids as strings: hex for `Bytes` ids, decimal for `Int8` ids.
+fn parse_id(entity: &str, id: &str, id_type: IdType) -> Result<Id, HostError> {
+    match id_type {
+        IdType::String => Ok(Id::String(id.to_string())),
+        IdType::Bytes => from_hex(id).map(Id::Bytes).map_err(|_| {
+            deterministic!("Invalid id `{id}` for entity type `{entity}`: Bytes ids must be hex")
+        }),
+        IdType::Int8 => id.parse().map(Id::Int8).map_err(|_| {
+            deterministic!(
+                "Invalid id `{id}` for entity type `{entity}`: Int8 ids must be 64-bit integers"
+            )
+        }),
+    }
+}
+
+/// The entity's own `id` field must agree with the id it is saved under; a missing one is
+/// filled in.
+fn check_id(entity_type: &EntityType, key: &EntityKey, data: &mut Entity) -> Result<(), HostError> {
+    let name = &entity_type.name;
+    match data.get("id") {
+        None => {
+            data.insert("id".to_string(), key.id.to_value());
+            Ok(())
+        }
+        Some(value) => match Id::from_value(value, entity_type.id_type) {
+            Some(given) if given == key.id => Ok(()),
+            Some(given) => Err(deterministic!(
+                "Value of {name} attribute 'id' conflicts with ID passed to `store.set()`: \
+                 {given} != {}",
+                key.id
+            )),
+            None => Err(deterministic!(
+                "Attribute `{name}.id` has wrong type: expected {} but got {}",
+                id_type_name(entity_type.id_type),
+                value.type_name()
+            )),
+        },
+    }
+}
+
+fn id_type_name(id_type: IdType) -> &'static str {
+    match id_type {
+        IdType::String => "String",
+        IdType::Bytes => "Bytes",
+        IdType::Int8 => "Int8",
+    }
+}
+
+/// Fields the schema does not define: an error from apiVersion 0.0.8, silently dropped before
+/// (graph-node's behaviour).
+fn check_fields(
+    entity_type: &EntityType,
+    data: &mut Entity,
+    api_version: ApiVersion,
+) -> Result<(), HostError> {
+    let undefined: Vec<String> = data
+        .keys()
+        .filter(|name| entity_type.field(name).is_none())
+        .cloned()
+        .collect();
+    if undefined.is_empty() {
+        return Ok(());
+    }
+    if api_version >= ApiVersion::V0_0_8 {
+        return Err(deterministic!(
+            "Attempted to set undefined fields [{}] for the entity type `{}`. Make sure those \
+             fields are defined in the schema.",
+            undefined.join(", "),
+            entity_type.name
+        ));
+    }
+    for name in undefined {
+        data.remove(&name);
+    }
+    Ok(())
+}
+
+/// Rough size of a value in bytes, for gas.
+fn value_weight(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len(),
+        Value::Bytes(b) => b.len(),
+        Value::BigInt(n) => n.bits() as usize / 8 + 1,
+        Value::BigDecimal(d) => d.digits_and_exp().0.bits() as usize / 8 + 9,
+        Value::List(items) => 8 + items.iter().map(value_weight).sum::<usize>(),
+        Value::Int(_) => 4,
+        Value::Int8(_) | Value::Timestamp(_) => 8,
+        Value::Bool(_) | Value::Null => 1,
+    }
+}

@@ -1,0 +1,65 @@
+//! Sprig's mapping runtime: runs the AssemblyScript mappings graph-cli builds, in wasmtime, with
+//! results that are the same on every machine.
+//!
+//! # Bird's-eye view
+//!
+//! A [`MappingRuntime`] owns one wasmtime engine (Cranelift, NaN canonicalization, fuel, a pinned
+//! set of wasm features) shared by every mapping. [`MappingRuntime::load`] compiles a mapping's
+//! wasm once into a [`MappingModule`], links the host API by import name and pre-instantiates it.
+//! [`MappingModule::run`] then handles one trigger: a fresh instance (nothing leaks between
+//! triggers), `_start`, the trigger object written into guest memory, the handler called, and the
+//! [`BlockState`] handed back with the handler's writes kept or discarded.
+//!
+//! ```text
+//!  HandlerContext ──┐                          ┌── HandlerResult { state, outcome, gas_used }
+//!  MappingTrigger ──┴─> MappingModule::run ────┘
+//!                        │  new Store (fuel = gas limit, memory limiter, wall clock)
+//!                        │  instantiate (pooling, copy-on-write) ─ _start ─ write trigger
+//!                        │  call handler ─── host functions ──> EntityCache, EthereumCalls
+//! ```
+//!
+//! # Code map
+//!
+//! - `config`: [`RuntimeConfig`] and the wasmtime engine settings consensus depends on.
+//! - `runtime` / `module`: [`MappingRuntime`], [`MappingModule`] and the per-trigger run.
+//! - `asc`: the AssemblyScript memory ABI (apiVersion 0.0.5 and later): guest memory access,
+//!   object layouts, and conversions to and from Rust values. The only code that touches guest
+//!   memory.
+//! - `host`: the host functions a mapping imports (`store.set`, `bigInt.plus`, ...), linked by
+//!   import name.
+//! - [`MappingError`]: the two error classes, decided where an error is made.
+//!
+//! # Architecture invariants
+//!
+//! - The runtime knows nothing about SQL, GraphQL or JSON-RPC: it reads and writes entities
+//!   through `sprig_store::EntityCache` and calls contracts through [`EthereumCalls`].
+//! - A deterministic error never depends on wall-clock time, on which triggers ran before in this
+//!   process, or on the machine: fuel, not time, bounds a handler's work, and type-id lookups
+//!   that fill a per-module cache are not charged to the handler.
+//! - The host touches guest memory only through bounds-checked copies (`asc::memory`); a bad
+//!   pointer from the guest is a deterministic error, never a panic.
+
+mod api_version;
+mod asc;
+mod base58;
+mod chain;
+mod clock;
+mod config;
+mod context;
+mod error;
+mod gas;
+mod host;
+mod limits;
+mod module;
+mod runtime;
+mod state;
+mod trigger;
+
+pub use crate::api_version::ApiVersion;
+pub use crate::chain::{CallResult, EthereumCalls};
+pub use crate::config::{OptLevel, RuntimeConfig};
+pub use crate::context::{BlockState, DataSourceInfo, HandlerContext};
+pub use crate::error::MappingError;
+pub use crate::module::{HandlerOutcome, HandlerResult, MappingModule};
+pub use crate::runtime::MappingRuntime;
+pub use crate::trigger::MappingTrigger;

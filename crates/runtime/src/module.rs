@@ -1,0 +1,300 @@
+//! [`MappingModule`]: a compiled, linked mapping, and the run of one trigger.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use anyhow::Context;
+use wasmtime::{AsContextMut, ExternType, InstancePre, Linker, Module, Store, UpdateDeadline};
+
+use crate::api_version::ApiVersion;
+use crate::asc::{place, Exports, Heap, Objects, TypeIds};
+use crate::clock::HandlerClock;
+use crate::config::FUEL_YIELD_INTERVAL;
+use crate::context::{BlockState, HandlerContext};
+use crate::error::{classify, deterministic, FailedRun, MappingError};
+use crate::host;
+use crate::limits::MemoryLimiter;
+use crate::runtime::Shared;
+use crate::state::HostState;
+use crate::trigger::MappingTrigger;
+
+/// A mapping compiled and linked once, run for many triggers.
+///
+/// Cheap to clone, `Send + Sync`: triggers of different blocks or subgraphs may run
+/// concurrently (each gets its own instance).
+#[derive(Clone)]
+pub struct MappingModule {
+    inner: Arc<ModuleInner>,
+}
+
+struct ModuleInner {
+    name: String,
+    api_version: ApiVersion,
+    runtime: Arc<Shared>,
+    instance_pre: InstancePre<HostState>,
+    /// Class ids from the module's `id_of_type`, shared by all its instances.
+    type_ids: Arc<TypeIds>,
+}
+
+/// What a successful handler produced besides its state changes (nothing yet; room for logs
+/// or metrics without breaking callers).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HandlerOutcome {}
+
+/// The result of [`MappingModule::run`].
+#[derive(Debug)]
+pub struct HandlerResult {
+    /// The block state, always given back: with the handler's entity writes and created data
+    /// sources on success, without them on failure.
+    pub state: BlockState,
+    /// Whether the handler succeeded, and if not, how it failed.
+    pub outcome: Result<HandlerOutcome, MappingError>,
+    /// Fuel the trigger used: wasm instructions (including `_start` and the allocator) plus
+    /// what host functions charged.
+    pub gas_used: u64,
+}
+
+/// Exports every graph-cli mapping of apiVersion 0.0.5 or later has, with their types.
+const REQUIRED_EXPORTS: [(&str, &str); 4] = [
+    ("memory", "memory"),
+    ("allocate", "func (i32) -> (i32)"),
+    ("id_of_type", "func (i32) -> (i32)"),
+    ("_start", "func () -> ()"),
+];
+
+impl MappingModule {
+    pub(crate) fn compile(
+        runtime: Arc<Shared>,
+        name: &str,
+        wasm: &[u8],
+        api_version: ApiVersion,
+    ) -> anyhow::Result<MappingModule> {
+        api_version
+            .check_supported()
+            .with_context(|| format!("cannot load mapping `{name}`"))?;
+        let module = Module::new(&runtime.engine, wasm)
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!("mapping `{name}` is not a valid wasm module for this runtime")
+            })?;
+        check_exports(&module).with_context(|| format!("cannot load mapping `{name}`"))?;
+
+        let mut linker = Linker::new(&runtime.engine);
+        let mut linked = BTreeSet::new();
+        let mut unknown = BTreeSet::new();
+        for import in module.imports() {
+            let (module_name, field) = (import.module(), import.name());
+            let known = matches!(import.ty(), ExternType::Func(_))
+                && (linked.contains(&(module_name, field))
+                    || host::link(&mut linker, module_name, field)?);
+            if known {
+                linked.insert((module_name, field));
+            } else {
+                unknown.insert(format!("{module_name}.{field}"));
+            }
+        }
+        if !unknown.is_empty() {
+            anyhow::bail!(
+                "mapping `{name}` imports what the runtime does not provide: {}",
+                unknown.into_iter().collect::<Vec<_>>().join(", ")
+            );
+        }
+        let instance_pre = linker
+            .instantiate_pre(&module)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot link mapping `{name}`"))?;
+        Ok(MappingModule {
+            inner: Arc::new(ModuleInner {
+                name: name.to_string(),
+                api_version,
+                runtime,
+                instance_pre,
+                type_ids: Arc::default(),
+            }),
+        })
+    }
+
+    /// The name the module was loaded with.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The apiVersion the module was loaded for.
+    pub fn api_version(&self) -> ApiVersion {
+        self.inner.api_version
+    }
+
+    /// Handles one trigger: a fresh instance, `_start`, the trigger object written into guest
+    /// memory, and the export `ctx.handler` called with it.
+    ///
+    /// The handler's entity writes and created data sources are kept in the returned state on
+    /// success and discarded on any failure. Must be polled within a tokio runtime with time
+    /// enabled when a timeout is configured; long handlers yield to the executor regularly.
+    /// Dropping the future cancels the handler and drops the block state with it.
+    pub async fn run(&self, trigger: MappingTrigger, mut ctx: HandlerContext) -> HandlerResult {
+        let config = &self.inner.runtime.config;
+        let handler = ctx.handler.clone();
+        let block = ctx.block;
+        let data_sources_before = ctx.state.created_data_sources.len();
+        // Everything the trigger does, `_start` included, is one unit to keep or discard.
+        ctx.state.cache.enter_handler();
+
+        let state = HostState {
+            ctx,
+            api_version: self.inner.api_version,
+            gas_limit: config.gas_limit,
+            io_timeout: config.timeout,
+            clock: config.timeout.map(HandlerClock::start),
+            limiter: MemoryLimiter::new(config.max_memory_bytes),
+            heap: Heap::new(Arc::clone(&self.inner.type_ids)),
+        };
+        let mut store = Store::new(&self.inner.runtime.engine, state);
+        store.limiter(|state| &mut state.limiter);
+
+        let result = self.execute(&mut store, &trigger, &handler).await;
+        let gas_used = config
+            .gas_limit
+            .saturating_sub(store.get_fuel().unwrap_or(0));
+        let mut state = store.into_data().ctx.state;
+        let outcome = match result {
+            Ok(()) => {
+                state.cache.exit_handler();
+                tracing::debug!(
+                    target: "sprig::runtime",
+                    mapping = %self.inner.name,
+                    handler,
+                    block = block.number,
+                    gas_used,
+                    "handler succeeded"
+                );
+                Ok(HandlerOutcome {})
+            }
+            Err(error) => {
+                state.cache.exit_handler_and_discard();
+                state.created_data_sources.truncate(data_sources_before);
+                let error = classify(
+                    error,
+                    &FailedRun {
+                        handler: &handler,
+                        block,
+                        gas_limit: config.gas_limit,
+                        timeout: config.timeout,
+                    },
+                );
+                tracing::debug!(
+                    target: "sprig::runtime",
+                    mapping = %self.inner.name,
+                    handler,
+                    block = block.number,
+                    gas_used,
+                    "handler failed: {error}"
+                );
+                Err(error)
+            }
+        };
+        HandlerResult {
+            state,
+            outcome,
+            gas_used,
+        }
+    }
+
+    async fn execute(
+        &self,
+        store: &mut Store<HostState>,
+        trigger: &MappingTrigger,
+        handler: &str,
+    ) -> wasmtime::Result<()> {
+        store.set_fuel(self.inner.runtime.config.gas_limit)?;
+        store.fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL))?;
+        if let Some(clock) = store.data().clock.clone() {
+            store.epoch_deadline_callback(move |_| {
+                Ok(if clock.expired() {
+                    UpdateDeadline::Interrupt
+                } else {
+                    UpdateDeadline::Continue(1)
+                })
+            });
+            store.set_epoch_deadline(1);
+        }
+
+        let instance = self
+            .inner
+            .instance_pre
+            .instantiate_async(&mut *store)
+            .await?;
+        // `compile` checked that these exist with the right kinds.
+        let memory = instance
+            .get_memory(&mut *store, "memory")
+            .ok_or_else(|| deterministic!("the mapping does not export `memory`"))?;
+        let allocate = instance.get_typed_func::<u32, u32>(&mut *store, "allocate")?;
+        let id_of_type = instance.get_typed_func::<u32, u32>(&mut *store, "id_of_type")?;
+        store.data_mut().heap.attach(Exports {
+            memory,
+            allocate,
+            id_of_type,
+        });
+
+        let start = instance.get_typed_func::<(), ()>(&mut *store, "_start")?;
+        start.call_async(&mut *store, ()).await?;
+
+        let mut objects = Objects::new();
+        let root = trigger.write(&mut objects, self.inner.api_version);
+        let argument = place(&mut store.as_context_mut(), objects, root).await?;
+
+        let function = instance
+            .get_func(&mut *store, handler)
+            .ok_or_else(|| deterministic!("the mapping has no handler export `{handler}`"))?;
+        let function = function.typed::<u32, ()>(&*store).map_err(|e| {
+            deterministic!("handler `{handler}` must have the signature `(i32) -> ()`: {e}")
+        })?;
+        function.call_async(&mut *store, argument).await
+    }
+}
+
+impl std::fmt::Debug for MappingModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappingModule")
+            .field("name", &self.inner.name)
+            .field("api_version", &self.inner.api_version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks the exports `REQUIRED_EXPORTS` names, listing all that are missing or mistyped.
+fn check_exports(module: &Module) -> anyhow::Result<()> {
+    let missing: Vec<String> = REQUIRED_EXPORTS
+        .iter()
+        .filter(|(name, kind)| {
+            module.get_export(name).map(|ty| describe(&ty)).as_deref() != Some(*kind)
+        })
+        .map(|(name, kind)| format!("`{name}`: {kind}"))
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "the module lacks exports that graph-cli mappings of apiVersion 0.0.5 and later \
+             have: {}",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `memory`, or `func (params) -> (results)` with wasm value types.
+fn describe(ty: &ExternType) -> String {
+    match ty {
+        ExternType::Memory(_) => "memory".to_string(),
+        ExternType::Func(f) => {
+            let list = |types: &mut dyn Iterator<Item = wasmtime::ValType>| {
+                types.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+            };
+            format!(
+                "func ({}) -> ({})",
+                list(&mut f.params()),
+                list(&mut f.results())
+            )
+        }
+        _ => "other".to_string(),
+    }
+}

@@ -1,0 +1,116 @@
+//! [`MappingRuntime`]: the engine shared by all mappings, and the epoch ticker behind timeouts.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::Engine;
+
+use crate::api_version::ApiVersion;
+use crate::config::RuntimeConfig;
+use crate::module::MappingModule;
+
+/// Compiles and runs mappings. One per process is enough: it holds a single wasmtime engine
+/// (and, with a timeout, one ticker thread) shared by every module it loads.
+///
+/// Cheap to clone (an `Arc` inside).
+///
+/// ```no_run
+/// # async fn example(wasm: &[u8]) -> anyhow::Result<()> {
+/// use sprig_runtime::{ApiVersion, MappingRuntime, RuntimeConfig};
+///
+/// let runtime = MappingRuntime::new(RuntimeConfig::default())?;
+/// let module = runtime.load("Token", wasm, "0.0.9".parse::<ApiVersion>()?)?;
+/// # let _ = module;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct MappingRuntime {
+    shared: Arc<Shared>,
+}
+
+/// What every module of a runtime shares. Modules hold it too, so the engine and the ticker
+/// live as long as any module does.
+pub(crate) struct Shared {
+    pub engine: Engine,
+    pub config: RuntimeConfig,
+    _ticker: Option<Ticker>,
+}
+
+impl MappingRuntime {
+    /// Creates the engine for `config`, and the epoch ticker if a timeout is set.
+    pub fn new(config: RuntimeConfig) -> anyhow::Result<MappingRuntime> {
+        let engine = Engine::new(&config.engine_config()?)?;
+        let ticker = match config.timeout {
+            Some(timeout) => Some(Ticker::start(&engine, timeout)?),
+            None => None,
+        };
+        Ok(MappingRuntime {
+            shared: Arc::new(Shared {
+                engine,
+                config,
+                _ticker: ticker,
+            }),
+        })
+    }
+
+    /// The settings this runtime was created with.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.shared.config
+    }
+
+    /// Compiles a mapping and links the host API into it.
+    ///
+    /// `name` identifies the mapping in errors (e.g. the data source's name). Fails if the wasm
+    /// does not validate with the pinned feature set, if it imports functions the runtime does
+    /// not provide (all are listed), if it lacks the exports graph-cli mappings have (`memory`,
+    /// `allocate`, `id_of_type`, `_start`), or if `api_version` is not supported.
+    pub fn load(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        api_version: ApiVersion,
+    ) -> anyhow::Result<MappingModule> {
+        MappingModule::compile(Arc::clone(&self.shared), name, wasm, api_version)
+    }
+}
+
+impl std::fmt::Debug for MappingRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappingRuntime")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A thread advancing the engine's epoch, so that running wasm checks in with its store's
+/// deadline callback (which compares the handler's clock with the timeout).
+struct Ticker {
+    stop: Arc<AtomicBool>,
+}
+
+impl Ticker {
+    fn start(engine: &Engine, timeout: Duration) -> std::io::Result<Ticker> {
+        // A tenth of the timeout (within 1 ms to 100 ms): handlers stop within ~10% of it.
+        let tick = (timeout / 10).clamp(Duration::from_millis(1), Duration::from_millis(100));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (engine, flag) = (engine.clone(), Arc::clone(&stop));
+        std::thread::Builder::new()
+            .name("sprig-epoch-ticker".to_string())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    engine.increment_epoch();
+                }
+            })?;
+        Ok(Ticker { stop })
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        // The thread notices within one tick and exits, dropping its engine handle.
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,25 @@
+//! The data a wasmtime store holds while one trigger runs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::api_version::ApiVersion;
+use crate::asc::Heap;
+use crate::clock::HandlerClock;
+use crate::context::HandlerContext;
+use crate::limits::MemoryLimiter;
+
+/// Store data of one trigger's instance: what host functions work on.
+pub(crate) struct HostState {
+    /// The handler's context; its `state` goes back to the caller when the trigger ends.
+    pub ctx: HandlerContext,
+    pub api_version: ApiVersion,
+    /// The fuel the trigger started with (for out-of-gas messages).
+    pub gas_limit: u64,
+    /// Bound on one I/O wait of a host function (`ethereum.call`), when a timeout is set.
+    pub io_timeout: Option<Duration>,
+    /// The wall-clock guard, when a timeout is set.
+    pub clock: Option<Arc<HandlerClock>>,
+    pub limiter: MemoryLimiter,
+    pub heap: Heap,
+}

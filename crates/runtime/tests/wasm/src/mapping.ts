@@ -1,0 +1,421 @@
+// Test handlers for sprig-runtime. Each exported function is called by a Rust test
+// (crates/runtime/tests/*.rs) with a synthetic trigger; results are written to entities that the
+// test reads back from the entity cache. Keep expected values in the Rust tests, not here.
+
+import {
+  Address,
+  BigDecimal,
+  BigInt,
+  bigDecimal,
+  ByteArray,
+  Bytes,
+  crypto,
+  dataSource,
+  DataSourceContext,
+  DataSourceTemplate,
+  Entity,
+  ethereum,
+  json,
+  log,
+  store,
+  Value,
+} from "@graphprotocol/graph-ts";
+import { Test, Transfer } from "../generated/Test/Test";
+import { AllKinds, Output, TriggerData } from "../generated/schema";
+
+// ---------------------------------------------------------------------------------------------
+// Trigger objects
+
+export function handleTransfer(event: Transfer): void {
+  let t = new TriggerData("event");
+  copyBlock(t, event.block);
+  t.txHash = event.transaction.hash;
+  t.txIndex = event.transaction.index;
+  t.txFrom = event.transaction.from;
+  t.txTo = event.transaction.to;
+  t.txValue = event.transaction.value;
+  t.txGasPrice = event.transaction.gasPrice;
+  t.txNonce = event.transaction.nonce;
+  t.txInput = event.transaction.input;
+  t.address = event.address;
+  t.logIndex = event.logIndex;
+  t.paramFrom = event.params.from;
+  t.paramTo = event.params.to;
+  t.paramValue = event.params.value;
+  let receipt = event.receipt;
+  if (receipt != null) {
+    t.receiptGasUsed = receipt.gasUsed;
+    t.receiptStatus = receipt.status;
+    t.receiptLogCount = receipt.logs.length;
+    if (receipt.logs.length > 0) {
+      t.receiptLogTopic = receipt.logs[0].topics[0];
+    }
+  }
+  t.save();
+}
+
+export function handleBlock(block: ethereum.Block): void {
+  let t = new TriggerData("block");
+  copyBlock(t, block);
+  t.save();
+}
+
+function copyBlock(t: TriggerData, block: ethereum.Block): void {
+  t.blockNumber = block.number;
+  t.blockHash = block.hash;
+  t.parentHash = block.parentHash;
+  t.author = block.author;
+  t.blockTimestamp = block.timestamp;
+  t.gasLimit = block.gasLimit;
+  t.baseFeePerGas = block.baseFeePerGas;
+  t.size = block.size;
+}
+
+/** Does nothing: measures the fixed cost of a trigger. */
+export function noop(block: ethereum.Block): void {}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+export function bigIntOps(block: ethereum.Block): void {
+  let a = BigInt.fromString("123456789012345678901234567890");
+  let b = BigInt.fromI32(-7);
+  let o = new Output("bigInt");
+  o.bigInts = [
+    a.plus(b),
+    a.minus(b),
+    a.times(b),
+    a.div(b),
+    a.mod(b),
+    b.pow(5),
+    a.bitOr(b),
+    a.bitAnd(BigInt.fromI32(0xff)),
+    a.leftShift(8),
+    b.rightShift(1),
+    BigInt.fromString("-0"),
+    BigInt.fromU64(u64.MAX_VALUE),
+  ];
+  o.strings = [
+    a.toString(),
+    b.toString(),
+    a.toHexString(),
+    b.toHexString(),
+    BigInt.zero().toHexString(),
+    BigInt.fromString("30145144166666665000000000000000000").toString(),
+  ];
+  o.bigDecimals = [a.divDecimal(BigDecimal.fromString("3"))];
+  o.save();
+}
+
+export function bigDecimalOps(block: ethereum.Block): void {
+  let x = BigDecimal.fromString("1.5");
+  let y = BigDecimal.fromString("-0.25");
+  let third = BigDecimal.fromString("1").div(BigDecimal.fromString("3"));
+  let o = new Output("bigDecimal");
+  o.bigDecimals = [
+    x.plus(y),
+    x.minus(y),
+    x.times(y),
+    x.div(y),
+    third,
+    BigDecimal.fromString("1e3"),
+    BigDecimal.fromString("123456789012345678901234567890123456789"),
+  ];
+  o.strings = [
+    x.toString(),
+    third.toString(),
+    BigDecimal.fromString("1e-5").toString(),
+    BigDecimal.fromString("100").toString(),
+    BigDecimal.fromString("-0.000").toString(),
+  ];
+  o.bools = [
+    bigDecimal.equals(x, BigDecimal.fromString("1.50")),
+    bigDecimal.equals(x, y),
+  ];
+  o.save();
+}
+
+export function divideByZero(block: ethereum.Block): void {
+  BigInt.fromI32(1).div(BigInt.zero());
+}
+
+/** 0/0 computed at run time: with NaN canonicalization its bits are the same everywhere. */
+export function nanBits(block: ethereum.Block): void {
+  let x = block.number.toI64() as f64;
+  let nan = (x - x) / (x - x);
+  let o = new Output("nan");
+  o.int8 = reinterpret<i64>(nan);
+  o.bigInts = [BigInt.fromU64(reinterpret<u64>(nan))];
+  o.save();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions, strings and crypto
+
+export function conversions(block: ethereum.Block): void {
+  let multihash = Bytes.fromHexString(
+    "0x12207d5a99f603f231d53a4f39d1521f98d2e8bb279cf29bebfd0687dc98458e7f89",
+  );
+  let o = new Output("conversions");
+  o.strings = [
+    multihash.toBase58(),
+    multihash.toHexString(),
+    Bytes.fromHexString("0x68656c6c6f0000").toString(),
+    Address.fromString("0x0123123123012312312301231231230123123123").toHexString(),
+    Bytes.empty().toHexString(),
+    Bytes.fromHexString("0x0000ff").toBase58(),
+  ];
+  let sub = changetype<Bytes>(Bytes.fromHexString("0x0102030405").subarray(2, 4));
+  o.bytes = [
+    changetype<Bytes>(crypto.keccak256(ByteArray.fromUTF8("eth"))),
+    Address.fromString("0x0123123123012312312301231231230123123123"),
+    sub,
+  ];
+  o.save();
+}
+
+export function strings(block: ethereum.Block): void {
+  let o = new Output("strings");
+  let flag = "漢字Go🇧🇷";
+  o.strings = [flag, "a\u0000b", Bytes.fromUTF8(flag).toString(), ""];
+  o.ints = [flag.length];
+  o.save();
+}
+
+/** A lone surrogate is not valid UTF-16: the host must refuse it. */
+export function loneSurrogate(block: ethereum.Block): void {
+  let o = new Output("lone");
+  o.strings = [String.fromCharCode(0xd800)];
+  o.save();
+}
+
+export function badAddress(block: ethereum.Block): void {
+  Address.fromString("0x12");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store
+
+/** Copies the preloaded entity `AllKinds:source` to `copy`, and builds `made` in wasm. */
+export function storeRoundTrip(block: ethereum.Block): void {
+  let o = new Output("store");
+  let bools = new Array<bool>();
+  bools.push(AllKinds.loadInBlock("source") == null);
+  let source = store.get("AllKinds", "source")!;
+  source.set("id", Value.fromString("copy"));
+  store.set("AllKinds", "copy", source);
+  bools.push(AllKinds.loadInBlock("copy") != null);
+  let flag = AllKinds.load("source")!.str!;
+  o.ints = [flag.length];
+
+  let made = new AllKinds("made");
+  made.str = "漢字Go🇧🇷";
+  made.int = i32.MIN_VALUE;
+  made.int8 = i64.MIN_VALUE;
+  made.bigInt = BigInt.fromString("-340282366920938463463374607431768211456");
+  made.bigDecimal = BigDecimal.fromString("3.14159001");
+  made.bool = true;
+  made.bytes = Bytes.fromHexString("0x000205");
+  made.timestamp = 1700000000123456;
+  made.strList = ["a", "b"];
+  made.intList = [1, -1];
+  made.bigIntList = [BigInt.fromI32(1), BigInt.fromI32(-1)];
+  made.kind = "Large";
+  made.other = "source";
+  made.save();
+
+  let gone = new AllKinds("gone");
+  gone.save();
+  store.remove("AllKinds", "gone");
+  bools.push(AllKinds.load("gone") == null);
+  o.bools = bools;
+  o.save();
+}
+
+export function undefinedFields(block: ethereum.Block): void {
+  let e = new Entity();
+  e.setString("id", "bad");
+  e.setString("bogus", "x");
+  e.setString("alsoBogus", "y");
+  store.set("Output", "bad", e);
+}
+
+export function wrongFieldType(block: ethereum.Block): void {
+  let e = new Entity();
+  e.setString("id", "wrong");
+  e.setString("ints", "not a list");
+  store.set("Output", "wrong", e);
+}
+
+export function idMismatch(block: ethereum.Block): void {
+  let e = new Entity();
+  e.setString("id", "one");
+  store.set("Output", "two", e);
+}
+
+export function unknownEntityType(block: ethereum.Block): void {
+  let e = new Entity();
+  e.setString("id", "x");
+  store.set("Nope", "x", e);
+}
+
+/** Writes, then fails: the write must be discarded. */
+export function writeThenAbort(block: ethereum.Block): void {
+  let o = new Output("discarded");
+  o.save();
+  DataSourceTemplate.create("TestTemplate", ["0x0000000000000000000000000000000000000001"]);
+  assert(false, "after write");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures
+
+export function abortWithMessage(block: ethereum.Block): void {
+  assert(false, "not true");
+}
+
+export function logCritical(block: ethereum.Block): void {
+  log.info("info {} {}", ["is", "fine"]);
+  log.critical("boom {}", ["now"]);
+}
+
+let counter: i32 = 0;
+
+export function infiniteLoop(block: ethereum.Block): void {
+  while (true) {
+    counter += 1;
+  }
+}
+
+function recurse(n: i32): i32 {
+  if (n == 0) return 0;
+  return recurse(n + 1) + 1;
+}
+
+export function deepRecursion(block: ethereum.Block): void {
+  counter = recurse(block.number.toI32() + 1);
+}
+
+let hoard = new Array<Uint8Array>();
+
+export function memoryBomb(block: ethereum.Block): void {
+  while (true) {
+    hoard.push(new Uint8Array(1024 * 1024));
+  }
+}
+
+export function wildPointer(block: ethereum.Block): void {
+  crypto.keccak256(changetype<ByteArray>(<usize>0xfffffff0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ethereum
+
+export function ethCalls(block: ethereum.Block): void {
+  let contract = Test.bind(Address.fromString("0x0123123123012312312301231231230123123123"));
+  let o = new Output("ethCalls");
+  o.strings = [contract.name()];
+  let pair = contract.pair(BigInt.fromI32(-5));
+  let balance = contract.try_balanceOf(Address.fromString("0x0000000000000000000000000000000000000001"));
+  let reverted = contract.try_balanceOf(Address.zero());
+  o.bigInts = [pair.value0.a, pair.value0.b, balance.value];
+  o.bools = [pair.value1, balance.reverted, reverted.reverted];
+  o.save();
+}
+
+export function callName(block: ethereum.Block): void {
+  let contract = Test.bind(Address.fromString("0x0123123123012312312301231231230123123123"));
+  let o = new Output("callName");
+  o.strings = [contract.name()];
+  o.save();
+}
+
+export function unknownFunction(block: ethereum.Block): void {
+  let contract = Test.bind(Address.fromString("0x0123123123012312312301231231230123123123"));
+  contract.call("nope", "nope():(uint256)", []);
+}
+
+export function encodeDecode(block: ethereum.Block): void {
+  let u8s = new Array<ethereum.Value>();
+  u8s.push(ethereum.Value.fromUnsignedBigInt(BigInt.fromI32(1)));
+  u8s.push(ethereum.Value.fromUnsignedBigInt(BigInt.fromI32(255)));
+  let tuple = new ethereum.Tuple();
+  tuple.push(ethereum.Value.fromAddress(Address.fromString("0x0123123123012312312301231231230123123123")));
+  tuple.push(ethereum.Value.fromUnsignedBigInt(BigInt.fromString("1000000000000000000")));
+  tuple.push(ethereum.Value.fromSignedBigInt(BigInt.fromI32(-1)));
+  tuple.push(ethereum.Value.fromBytes(Bytes.fromHexString("0xdeadbeef")));
+  tuple.push(ethereum.Value.fromString("漢字"));
+  tuple.push(ethereum.Value.fromBoolean(true));
+  tuple.push(ethereum.Value.fromFixedBytes(Bytes.fromHexString("0x01020304")));
+  tuple.push(ethereum.Value.fromArray(u8s));
+  let encoded = ethereum.encode(ethereum.Value.fromTuple(tuple))!;
+  let decoded = ethereum.decode("(address,uint256,int256,bytes,string,bool,bytes4,uint8[])", encoded)!;
+  let t = decoded.toTuple();
+  let minInt = BigInt.fromString(
+    "-57896044618658097711785492504343953926634992332820282019728792003956564819968",
+  );
+  let minEncoded = ethereum.encode(ethereum.Value.fromSignedBigInt(minInt))!;
+  let minDecoded = ethereum.decode("int256", minEncoded)!;
+
+  let o = new Output("encodeDecode");
+  o.bytes = [encoded, t[0].toAddress(), t[3].toBytes(), t[6].toBytes(), minEncoded];
+  o.bigInts = [
+    t[1].toBigInt(),
+    t[2].toBigInt(),
+    t[7].toArray()[0].toBigInt(),
+    t[7].toArray()[1].toBigInt(),
+    minDecoded.toBigInt(),
+  ];
+  o.strings = [t[4].toString()];
+  o.bools = [t[5].toBoolean(), ethereum.decode("(uint256", encoded) == null];
+  o.ints = [t.length, t[6].kind, t[7].kind, t[2].kind, t[1].kind, decoded.kind];
+  o.save();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data sources
+
+export function dataSourceOps(block: ethereum.Block): void {
+  let o = new Output("dataSource");
+  let context = dataSource.context();
+  o.bytes = [dataSource.address()];
+  o.strings = [dataSource.network(), context.getString("greeting")];
+  DataSourceTemplate.create("TestTemplate", ["0xc0a47dFe034B400B47bDaD5FecDa2621de6c4d95"]);
+  let ctx = new DataSourceContext();
+  ctx.setString("k", "v");
+  ctx.setBigInt("n", BigInt.fromI32(7));
+  DataSourceTemplate.createWithContext("TestTemplate", ["0x0000000000000000000000000000000000000002"], ctx);
+  o.save();
+}
+
+export function unknownTemplate(block: ethereum.Block): void {
+  DataSourceTemplate.create("nonexistent template", []);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+export function jsonOps(block: ethereum.Block): void {
+  let value = json.fromBytes(
+    Bytes.fromUTF8('{"b": 12345678901234567890123, "a": [1, "x", true, null], "f": -1.5}'),
+  );
+  let obj = value.toObject();
+  let arr = obj.get("a")!.toArray();
+  let o = new Output("json");
+  o.int8 = json.toI64("-9223372036854775808");
+  o.bigInts = [
+    json.toBigInt("-922337203685477092345034"),
+    obj.get("b")!.toBigInt(),
+    BigInt.fromU64(json.toU64("18446744073709551615")),
+    BigInt.fromI64(arr[0].toI64()),
+    BigInt.fromI32(obj.entries.length),
+  ];
+  o.strings = [arr[1].toString(), obj.entries[0].key, obj.get("f")!.toF64().toString()];
+  o.bools = [
+    arr[2].toBool(),
+    arr[3].isNull(),
+    json.try_fromBytes(Bytes.fromUTF8("not json")).isError,
+    json.try_fromBytes(Bytes.fromUTF8("[]")).isOk,
+  ];
+  o.save();
+}
