@@ -12,4 +12,8 @@ cargo fmt --all -- --check
 ./scripts/check-examples-built.sh
 crates/runtime/tests/wasm/build.sh --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
+# One closing line for the whole workspace (cargo's last line is often a crate's empty doc-tests).
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "summary: %d passed, %d failed\n", passed, failed }' "$log"

@@ -99,7 +99,7 @@ fn block_handler_runs(filter: BlockHandlerFilter, start_block: u64, block: u64) 
     match filter {
         BlockHandlerFilter::Every => true,
         BlockHandlerFilter::Once => block == start_block,
-        BlockHandlerFilter::Polling(every) => (block - start_block) % every == 0,
+        BlockHandlerFilter::Polling(every) => (block - start_block).is_multiple_of(every),
         // Needs traces; the indexer refuses such manifests for now.
         BlockHandlerFilter::Call => false,
     }
