@@ -221,6 +221,33 @@ impl RpcClient {
         Ok(self.fetch_block_by_number(number).await?)
     }
 
+    /// The hash of the canonical block at `number` (header only: no transactions are sent).
+    /// Fails with [`RpcError::NotFound`] if the node has no such block.
+    pub async fn block_hash(&self, number: u64) -> Result<B256> {
+        #[derive(Debug, serde::Deserialize)]
+        struct Header {
+            number: U64,
+            hash: B256,
+        }
+        let header: Option<Header> = self
+            .request(
+                "eth_getBlockByNumber",
+                (U64::from(number), false),
+                error::no_final_answers,
+            )
+            .await?;
+        let header = header.ok_or_else(|| self.not_found(format!("block #{number}")))?;
+        if header.number.to::<u64>() != number {
+            return Err(self
+                .bad_response(
+                    "eth_getBlockByNumber",
+                    format!("asked for block #{number}, got #{}", header.number),
+                )
+                .into());
+        }
+        Ok(header.hash)
+    }
+
     /// The block with this hash (canonical or not, if the node still has it).
     pub async fn block_by_hash(&self, hash: B256) -> Result<Block> {
         let block: Option<WireBlock> = self

@@ -32,6 +32,9 @@ pub struct IndexerConfig {
     pub max_range: u64,
     /// How many times a failing block is retried (with backoff) before indexing halts.
     pub max_retries: u32,
+    /// The deepest chain reorganisation that is followed by reverting; a deeper one halts
+    /// indexing rather than leave wrong data.
+    pub reorg_threshold: u64,
 }
 
 impl Default for IndexerConfig {
@@ -41,6 +44,7 @@ impl Default for IndexerConfig {
             poll_interval: Duration::from_millis(500),
             max_range: 2000,
             max_retries: 8,
+            reorg_threshold: 250,
         }
     }
 }
@@ -185,30 +189,44 @@ impl Indexer {
                 }
             }
             let step = async {
+                if let Some(ancestor) = self.revert_if_reorganized().await? {
+                    return Ok::<_, anyhow::Error>(Step::Reverted(ancestor));
+                }
                 let chain_head = self.rpc.latest_block_number().await?;
                 let target = self.config.until.map_or(chain_head, |u| u.min(chain_head));
                 if next > target {
-                    return Ok::<_, anyhow::Error>(None);
+                    return Ok(Step::Idle);
                 }
                 self.progress.target = self.config.until.unwrap_or(chain_head);
                 let end = target.min(next + self.config.max_range - 1);
-                self.index_range(next, end, &shutdown).await.map(Some)
+                self.index_range(next, end, &shutdown)
+                    .await
+                    .map(Step::Range)
             };
             match step.await {
-                Ok(None) => {
+                Ok(Step::Reverted(ancestor)) => {
+                    retries = 0;
+                    next = ancestor.number + 1;
+                    self.progress.block = ancestor.number;
+                    on_progress(&self.progress);
+                }
+                Ok(Step::Idle) => {
                     retries = 0;
                     tokio::select! {
                         _ = tokio::time::sleep(self.config.poll_interval) => {}
                         _ = shutdown.changed() => {}
                     }
                 }
-                Ok(Some(RangeOutcome::Committed(last))) => {
+                Ok(Step::Range(RangeOutcome::Committed(last))) => {
                     retries = 0;
                     next = last + 1;
                     self.progress.block = last;
                     on_progress(&self.progress);
                 }
-                Ok(Some(RangeOutcome::Failed(failure))) => return Ok(StopReason::Failed(failure)),
+                Ok(Step::Range(RangeOutcome::Failed(failure))) => {
+                    return Ok(StopReason::Failed(failure))
+                }
+                Err(e) if e.is::<ReorgTooDeep>() => return Err(e),
                 Err(e) => {
                     retries += 1;
                     if retries > self.config.max_retries {
@@ -229,6 +247,42 @@ impl Indexer {
                 }
             }
         }
+    }
+
+    /// Checks that the stored head is still on the canonical chain. If not, reverts the store
+    /// to the newest committed block that is, drops the data sources created after it, and
+    /// returns it.
+    async fn revert_if_reorganized(&mut self) -> Result<Option<BlockPtr>> {
+        let Some(head) = self.store.status()?.head else {
+            return Ok(None);
+        };
+        if self.rpc.block_hash(head.number).await?.0 == head.hash {
+            return Ok(None);
+        }
+        let threshold = self.config.reorg_threshold;
+        let recent = self.store.recent_blocks(
+            usize::try_from(threshold)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1),
+        )?;
+        for (ptr, timestamp) in recent.iter().filter(|(p, _)| p.number < head.number) {
+            if head.number - ptr.number > threshold {
+                break;
+            }
+            if self.rpc.block_hash(ptr.number).await?.0 == ptr.hash {
+                tracing::warn!(
+                    "chain reorganization: block {} is no longer canonical; reverting to block {}",
+                    head,
+                    ptr
+                );
+                self.store.revert_to(*ptr, *timestamp)?;
+                // Hosts are in creation order; those created after the ancestor are gone.
+                self.hosts
+                    .retain(|h| h.template.is_none() || h.start_block <= ptr.number);
+                return Ok(Some(*ptr));
+            }
+        }
+        Err(ReorgTooDeep { head, threshold }.into())
     }
 
     /// Indexes `[from, to]`; returns the last committed block, which is `to` unless a data
@@ -266,6 +320,14 @@ impl Indexer {
         for block in blocks {
             let block = Arc::new(block);
             let logs = by_block.remove(&block.number).unwrap_or_default();
+            if let Some(log) = logs.iter().find(|l| l.block_hash != block.hash) {
+                bail!(
+                    "the chain reorganized while block {} was fetched (a log names block {}, the block is {}); retrying",
+                    block.number,
+                    log.block_hash,
+                    block.hash
+                );
+            }
             let hosts_before = self.hosts.len();
             match self.process_block(&block, &logs).await? {
                 BlockOutcome::Committed => {}
@@ -480,6 +542,26 @@ impl Indexer {
         );
         (result.state, result.outcome.map(|_| ()))
     }
+}
+
+/// What one turn of the indexing loop did.
+enum Step {
+    /// Caught up with the target; wait for new blocks.
+    Idle,
+    Range(RangeOutcome),
+    /// A reorganisation was undone back to this block.
+    Reverted(BlockPtr),
+}
+
+/// A chain reorganisation deeper than the configured threshold: indexing halts, since following
+/// it is beyond what the store keeps and guessing would leave wrong data.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the chain reorganized deeper than {threshold} blocks below the indexed head {head} (no committed block within that depth is still canonical); indexing stops rather than keep data from the abandoned branch. Re-index into a new database, or raise the reorg threshold"
+)]
+struct ReorgTooDeep {
+    head: BlockPtr,
+    threshold: u64,
 }
 
 enum RangeOutcome {

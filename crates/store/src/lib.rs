@@ -114,6 +114,10 @@ pub trait WritableStore: EntityReader {
     /// Data sources created from templates so far, in creation order.
     fn data_sources(&self) -> Result<Vec<StoredDataSource>>;
 
+    /// Committed blocks with their timestamps, newest first, at most `limit` (recent ones are
+    /// kept, far more than a reorg can reach).
+    fn recent_blocks(&self, limit: usize) -> Result<Vec<(BlockPtr, u64)>>;
+
     /// Undoes every block after `block`: removes versions created after it, reopens versions
     /// closed after it, drops data sources created after it, and moves the head to `block`.
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()>;

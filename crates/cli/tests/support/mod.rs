@@ -83,14 +83,16 @@ pub fn assert_ok(out: &Output) {
 
 /// A running `sprig serve`, killed on drop.
 pub struct Server {
-    child: Child,
+    child: Option<Child>,
     pub url: String,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -111,7 +113,7 @@ pub fn serve(db: &Path) -> Server {
         .spawn()
         .expect("sprig serve starts");
     let server = Server {
-        child,
+        child: Some(child),
         url: format!("http://127.0.0.1:{port}"),
     };
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -126,6 +128,14 @@ pub fn serve(db: &Path) -> Server {
 }
 
 impl Server {
+    /// A server started elsewhere (e.g. by `sprig dev`) on this port; not killed on drop.
+    pub fn attach(port: u16) -> Server {
+        Server {
+            child: None,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
     /// Runs a GraphQL query against subgraph `name`; fails on GraphQL errors.
     pub async fn query(&self, name: &str, query: &str) -> Result<Value> {
         let response = self.query_raw(name, query).await?;

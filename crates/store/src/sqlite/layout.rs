@@ -205,6 +205,9 @@ pub(crate) struct Layout {
     by_type: HashMap<String, usize>,
     /// The quoted name of the data sources table.
     pub data_sources: String,
+    /// The committed blocks (number, hash, timestamp) of the recent past, for finding the common
+    /// ancestor after a chain reorganisation.
+    pub blocks: String,
 }
 
 impl Layout {
@@ -230,6 +233,7 @@ impl Layout {
             tables,
             by_type,
             data_sources: quote(&format!("{prefix}$data_sources")),
+            blocks: quote(&format!("{prefix}$blocks")),
         })
     }
 
@@ -248,6 +252,10 @@ impl Layout {
         ddl.push(format!(
             "CREATE TABLE IF NOT EXISTS {} (\n  vid INTEGER PRIMARY KEY,\n  template TEXT NOT NULL,\n  params TEXT NOT NULL,\n  context TEXT,\n  creation_block INTEGER NOT NULL\n)",
             self.data_sources
+        ));
+        ddl.push(format!(
+            "CREATE TABLE IF NOT EXISTS {} (\n  number INTEGER PRIMARY KEY,\n  hash BLOB NOT NULL,\n  timestamp INTEGER NOT NULL\n)",
+            self.blocks
         ));
         ddl
     }

@@ -237,3 +237,65 @@ pub(crate) fn delete_data_sources_after(
     conn.execute(&sql, [block_number(block)?])?;
     Ok(())
 }
+
+/// How many block numbers back committed block hashes are kept: far more than any reorg Sprig
+/// follows, few enough to keep the table small.
+const BLOCK_RETENTION: i64 = 10_000;
+
+/// Records a committed block and forgets blocks older than [`BLOCK_RETENTION`].
+pub(crate) fn insert_block(
+    conn: &Connection,
+    layout: &Layout,
+    block: &BlockPtr,
+    timestamp: u64,
+) -> Result<()> {
+    let number = block_number(block.number)?;
+    conn.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO {} (number, hash, timestamp) VALUES (?1, ?2, ?3)",
+        layout.blocks
+    ))?
+    .execute(params![
+        number,
+        block.hash.as_slice(),
+        i64::try_from(timestamp)?
+    ])?;
+    conn.prepare_cached(&format!("DELETE FROM {} WHERE number < ?1", layout.blocks))?
+        .execute([number - BLOCK_RETENTION])?;
+    Ok(())
+}
+
+/// Forgets blocks after `block`.
+pub(crate) fn delete_blocks_after(conn: &Connection, layout: &Layout, block: u64) -> Result<()> {
+    conn.execute(
+        &format!("DELETE FROM {} WHERE number > ?1", layout.blocks),
+        [block_number(block)?],
+    )?;
+    Ok(())
+}
+
+/// Committed blocks, newest first, at most `limit`.
+pub(crate) fn recent_blocks(
+    conn: &Connection,
+    layout: &Layout,
+    limit: usize,
+) -> Result<Vec<(BlockPtr, u64)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT number, hash, timestamp FROM {} ORDER BY number DESC LIMIT ?1",
+        layout.blocks
+    ))?;
+    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, Vec<u8>>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (number, hash, timestamp) = row?;
+        let ptr = block_ptr(Some(number), Some(hash))?
+            .ok_or_else(|| anyhow!("block row without a hash"))?;
+        out.push((ptr, u64::try_from(timestamp)?));
+    }
+    Ok(out)
+}

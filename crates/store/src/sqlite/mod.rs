@@ -332,6 +332,11 @@ impl WritableStore for SqliteDeployment {
             .with_context(|| format!("cannot load the data sources of `{}`", self.name()))
     }
 
+    fn recent_blocks(&self, limit: usize) -> Result<Vec<(BlockPtr, u64)>> {
+        let conn = self.inner.connections.writer();
+        meta::recent_blocks(&conn, &self.inner.layout, limit)
+    }
+
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {
         let inner = &self.inner;
         let mut conn = inner.connections.writer();

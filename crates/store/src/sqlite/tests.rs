@@ -274,6 +274,23 @@ fn survives_a_restart() {
 }
 
 #[test]
+fn recent_blocks_follow_commits_and_reverts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
+    let d = store.deployment("test", schema()).unwrap();
+    for n in [3, 5, 9] {
+        d.transact_block(ptr(n), n * 10, block(vec![])).unwrap();
+    }
+    assert_eq!(
+        d.recent_blocks(10).unwrap(),
+        [(ptr(9), 90), (ptr(5), 50), (ptr(3), 30)]
+    );
+    assert_eq!(d.recent_blocks(1).unwrap(), [(ptr(9), 90)]);
+    d.revert_to(ptr(5), 50).unwrap();
+    assert_eq!(d.recent_blocks(10).unwrap(), [(ptr(5), 50), (ptr(3), 30)]);
+}
+
+#[test]
 fn reopens_a_deployment_with_its_stored_schema() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sprig.db");

@@ -1,0 +1,146 @@
+//! Chain reorganisations while following the head: after anvil replaces the last 1, 3 and 10
+//! blocks, `sprig dev` reverts and re-indexes, and ends with exactly the entities of a fresh index
+//! of the final chain, and `_meta.block.hash` is the new head's hash.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::*;
+
+/// Every entity of the erc20 subgraph, for comparing two indexes.
+async fn snapshot(server: &Server) -> Value {
+    let token = server
+        .query("erc20", "{ tokens { id name totalSupply transferCount } }")
+        .await
+        .unwrap();
+    json!({
+        "tokens": token["tokens"],
+        "accounts": server.all("erc20", "accounts", "id balance balanceDecimal").await.unwrap(),
+        "transfers": server
+            .all("erc20", "transfers", "id from { id } to { id } value blockNumber timestamp")
+            .await
+            .unwrap(),
+        "memos": server.all("erc20", "memos", "id text num").await.unwrap(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index() {
+    let anvil = anvil();
+    let summary = emit("erc20", anvil.url(), 100);
+    let token = summary["token"].as_str().unwrap().to_string();
+    let accounts: Vec<String> = rpc(anvil.url(), "eth_accounts", json!([]))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let (richest, _) = summary["balances"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(a, b)| (a.clone(), b.as_str().unwrap().parse::<u128>().unwrap()))
+        .max_by_key(|(_, b)| *b)
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("followed.sqlite");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut dev = sprig()
+        .arg("dev")
+        .arg(manifest("erc20"))
+        .args([
+            "--rpc",
+            anvil.url(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .arg("--db")
+        .arg(&db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let followed = Server::attach(port);
+
+    for depth in [1u64, 3, 10] {
+        wait_for_head(&followed, anvil.url()).await;
+        // Replace the last `depth` blocks: the new branch holds two transfers of its own.
+        let transfer = |amount: u64| {
+            let to = accounts[9].trim_start_matches("0x");
+            json!({
+                "from": richest,
+                "to": token,
+                "gas": "0x30000",
+                "data": format!("0xa9059cbb{:0>64}{:064x}", to, amount),
+            })
+        };
+        rpc(
+            anvil.url(),
+            "anvil_reorg",
+            json!([
+                depth,
+                [
+                    [transfer(1000 + depth), 0],
+                    [transfer(2000 + depth), depth - 1]
+                ]
+            ]),
+        )
+        .await;
+        let head = wait_for_head(&followed, anvil.url()).await;
+
+        let fresh_db = dir.path().join(format!("fresh-{depth}.sqlite"));
+        assert_ok(&index("erc20", anvil.url(), &fresh_db, head));
+        let fresh = serve(&fresh_db);
+        let (got, want) = (snapshot(&followed).await, snapshot(&fresh).await);
+        assert_eq!(got, want, "after a reorg of depth {depth}");
+        assert!(
+            got["transfers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["value"] == json!((2000 + depth).to_string())),
+            "the new branch's transfers are indexed"
+        );
+    }
+    let _ = dev.kill();
+    let _ = dev.wait();
+}
+
+/// Waits until the followed index is at the chain's head block with the chain's hash; returns
+/// the head's number.
+async fn wait_for_head(server: &Server, url: &str) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let head = quantity(&rpc(url, "eth_blockNumber", json!([])).await);
+        let block = rpc(
+            url,
+            "eth_getBlockByNumber",
+            json!([format!("0x{head:x}"), false]),
+        )
+        .await;
+        if let Ok(data) = server
+            .query("erc20", "{ _meta { block { number hash } } }")
+            .await
+        {
+            if data["_meta"]["block"]["number"] == json!(head)
+                && data["_meta"]["block"]["hash"] == block["hash"]
+            {
+                return head;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the index did not reach head {head}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
