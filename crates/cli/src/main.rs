@@ -34,6 +34,21 @@ enum Command {
     Serve(ServeArgs),
     /// Index (following the chain head) and serve in one process.
     Dev(DevArgs),
+    /// Show each subgraph's latest block, health and error (and the chain head, given --rpc).
+    Status(StatusArgs),
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    /// The database file [default: the only file in .sprig/].
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Only this subgraph.
+    #[arg(long)]
+    name: Option<String>,
+    /// An Ethereum JSON-RPC endpoint, to show the chain head and how far behind each subgraph is.
+    #[arg(long, env = "SPRIG_RPC")]
+    rpc: Option<String>,
 }
 
 #[derive(Args)]
@@ -140,6 +155,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             serve(server, args.listen, shutdown_signal()).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
+        Command::Status(args) => status(args).await,
         Command::Dev(args) => {
             let shutdown = shutdown_signal();
             let prepared = prepare(&args.subgraph, None).await?;
@@ -257,6 +273,68 @@ async fn serve(
         })
         .await
         .context("GraphQL server")
+}
+
+/// `sprig status`: one block of lines per subgraph.
+async fn status(args: StatusArgs) -> Result<std::process::ExitCode> {
+    let db = match args.db {
+        Some(db) => db,
+        None => default_db()?,
+    };
+    let store =
+        SqliteStore::open(&db).with_context(|| format!("cannot open database {}", db.display()))?;
+    let names = match args.name {
+        Some(name) => vec![name],
+        None => store.deployment_names()?,
+    };
+    let chain_head = match &args.rpc {
+        Some(url) => Some(RpcClient::connect(url)?.latest_block_number().await?),
+        None => None,
+    };
+    if let Some(head) = chain_head {
+        println!("chain head: block {head}");
+    }
+    let mut healthy = true;
+    for name in names {
+        let status = store.open_deployment(&name)?.status()?;
+        println!("{name}:");
+        match status.head {
+            Some(head) => {
+                print!("  latest block: {}", head.number);
+                if let Some(chain) = chain_head {
+                    print!(
+                        " ({} behind the chain head)",
+                        chain.saturating_sub(head.number)
+                    );
+                }
+                println!("\n  block hash:   {}", sprig_value::to_hex(&head.hash));
+            }
+            None => println!("  latest block: none yet"),
+        }
+        match status.failure {
+            None => println!("  health:       healthy"),
+            Some(f) => {
+                healthy = false;
+                if f.fatal {
+                    println!("  health:       failed at block {}", f.block.number);
+                } else {
+                    println!(
+                        "  health:       unhealthy (nonFatalErrors), error at block {}",
+                        f.block.number
+                    );
+                }
+                if let Some(handler) = f.handler {
+                    println!("  handler:      {handler}");
+                }
+                println!("  error:        {}", f.message);
+            }
+        }
+    }
+    Ok(if healthy {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    })
 }
 
 /// A receiver that turns true on the first Ctrl-C (the block in flight finishes first); a second

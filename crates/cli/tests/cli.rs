@@ -170,6 +170,26 @@ async fn a_failing_handler_fails_the_subgraph_with_a_readable_error() {
     // Running again reports the stored failure instead of indexing.
     let again = index("erc20", anvil.url(), &db, last_block);
     assert!(!again.status.success());
+    // `sprig status` shows it, and exits non-zero.
+    let status = sprig()
+        .arg("status")
+        .arg("--db")
+        .arg(&db)
+        .args(["--rpc", anvil.url()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(!status.status.success(), "{stdout}");
+    for part in [
+        &format!("chain head: block {last_block}"),
+        "erc20:",
+        "latest block: 2",
+        "failed at block 2",
+        "handler:      handleTransfer",
+        "out of gas",
+    ] {
+        assert!(stdout.contains(part), "missing {part:?} in:\n{stdout}");
+    }
     let server = serve(&db);
     let body = server
         .query_raw("erc20", "{ _meta { block { number } hasIndexingErrors } }")

@@ -170,7 +170,7 @@ impl Indexer {
         mut on_progress: impl FnMut(&Progress),
     ) -> Result<StopReason> {
         let status = self.store.status()?;
-        if let Some(failure) = status.failure {
+        if let Some(failure) = status.failure.filter(|f| f.fatal) {
             return Ok(StopReason::Failed(failure));
         }
         let first_block = self.hosts.iter().map(|h| h.start_block).min().unwrap_or(0);
@@ -404,6 +404,7 @@ impl Indexer {
                                 block: ptr,
                                 handler: Some(trigger.handler.clone()),
                                 message,
+                                fatal: false,
                             });
                         } else {
                             return self.fail(ptr, block.timestamp, Some(trigger.handler), message);
@@ -453,6 +454,7 @@ impl Indexer {
             block: ptr,
             handler,
             message,
+            fatal: true,
         };
         self.store.transact_block(
             ptr,

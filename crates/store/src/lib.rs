@@ -72,6 +72,9 @@ pub struct SubgraphFailure {
     pub handler: Option<String>,
     /// The error, as shown to users.
     pub message: String,
+    /// Whether indexing stopped there. With the `nonFatalErrors` feature a failing handler's
+    /// writes are dropped and indexing goes on: the failure is recorded but not fatal.
+    pub fatal: bool,
 }
 
 /// Everything a block produces, committed atomically by [`WritableStore::transact_block`].

@@ -46,6 +46,7 @@ pub fn failed_at(block: u64) -> DeploymentStatus {
             },
             handler: Some("handleTransfer".into()),
             message: "boom".into(),
+            fatal: true,
         }),
         ..status()
     }

@@ -31,7 +31,8 @@ pub(crate) fn init(conn: &Connection) -> Result<()> {
                    failure_block_number INTEGER,
                    failure_block_hash BLOB,
                    failure_handler TEXT,
-                   failure_message TEXT
+                   failure_message TEXT,
+                   failure_fatal INTEGER
                  )",
             )?;
             conn.pragma_update(None, "user_version", FORMAT_VERSION)?;
@@ -86,7 +87,8 @@ pub(crate) fn names(conn: &Connection) -> Result<Vec<String>> {
 pub(crate) fn status(conn: &Connection, deployment: i64) -> Result<DeploymentStatus> {
     let mut stmt = conn.prepare_cached(
         "SELECT head_number, head_hash, head_timestamp,
-                failure_block_number, failure_block_hash, failure_handler, failure_message
+                failure_block_number, failure_block_hash, failure_handler, failure_message,
+                failure_fatal
            FROM deployments WHERE id = ?1",
     )?;
     let mut rows = stmt.query([deployment])?;
@@ -105,6 +107,7 @@ pub(crate) fn status(conn: &Connection, deployment: i64) -> Result<DeploymentSta
             block,
             handler: row.get(5)?,
             message: row.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            fatal: row.get::<_, Option<bool>>(7)?.unwrap_or(true),
         }),
     };
     Ok(DeploymentStatus {
@@ -153,14 +156,15 @@ pub(crate) fn set_failure(
 ) -> Result<()> {
     conn.prepare_cached(
         "UPDATE deployments SET failure_block_number = ?2, failure_block_hash = ?3,
-                failure_handler = ?4, failure_message = ?5 WHERE id = ?1",
+                failure_handler = ?4, failure_message = ?5, failure_fatal = ?6 WHERE id = ?1",
     )?
     .execute(params![
         deployment,
         block_number(failure.block.number)?,
         &failure.block.hash[..],
         failure.handler,
-        failure.message
+        failure.message,
+        failure.fatal
     ])?;
     Ok(())
 }
@@ -169,7 +173,7 @@ pub(crate) fn set_failure(
 pub(crate) fn clear_failure_after(conn: &Connection, deployment: i64, block: u64) -> Result<()> {
     conn.execute(
         "UPDATE deployments SET failure_block_number = NULL, failure_block_hash = NULL,
-                failure_handler = NULL, failure_message = NULL
+                failure_handler = NULL, failure_message = NULL, failure_fatal = NULL
           WHERE id = ?1 AND failure_block_number > ?2",
         params![deployment, block_number(block)?],
     )?;

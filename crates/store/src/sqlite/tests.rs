@@ -386,6 +386,7 @@ fn revert_restores_the_earlier_state_exactly() {
         block: ptr(3),
         handler: Some("handleSwap".into()),
         message: "boom".into(),
+        fatal: true,
     });
     d.transact_block(ptr(3), 30, write).unwrap();
     d.transact_block(
