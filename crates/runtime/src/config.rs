@@ -5,6 +5,7 @@
 //! to reach the same results. Every such wasmtime setting is therefore set explicitly, never
 //! left to a default that a wasmtime upgrade could change.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use wasmtime::{
@@ -49,6 +50,14 @@ pub struct RuntimeConfig {
     /// Default: [`OptLevel::Speed`], as graph-node. Stack frame sizes, and so where a deep
     /// recursion overflows, depend on it: indexers that must agree must use the same level.
     pub opt_level: OptLevel,
+    /// Directory of the compiled-module cache: a mapping compiled once is loaded from here on
+    /// the next start instead of being compiled again (entries are keyed by the wasm bytes, the
+    /// wasmtime version and every setting that shapes the code; stale entries are simply never
+    /// read again). Created on first use.
+    ///
+    /// Default: `None` (always compile). The CLI should point it at a directory beside the
+    /// database, e.g. `<data dir>/wasm-cache`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for RuntimeConfig {
@@ -59,6 +68,7 @@ impl Default for RuntimeConfig {
             max_memory_bytes: 512 << 20,
             max_wasm_stack: 512 << 10,
             opt_level: OptLevel::Speed,
+            cache_dir: None,
         }
     }
 }
@@ -92,6 +102,20 @@ const HOST_STACK_BYTES: usize = 1 << 20;
 pub(crate) const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 impl RuntimeConfig {
+    /// Sprig's settings that shape compiled code, for the compiled-module cache key. wasmtime's
+    /// own compatibility hash already covers the engine configuration derived from them; they
+    /// are added so that the key does not depend on that.
+    pub(crate) fn codegen_settings(&self) -> String {
+        format!(
+            "opt_level={:?};epoch={};max_wasm_stack={};max_memory_bytes={};fuel_costs={:?}",
+            self.opt_level,
+            self.timeout.is_some(),
+            self.max_wasm_stack,
+            self.max_memory_bytes,
+            operator_cost(),
+        )
+    }
+
     /// The wasmtime configuration for these settings.
     pub(crate) fn engine_config(&self) -> anyhow::Result<Config> {
         anyhow::ensure!(self.gas_limit > 0, "gas_limit must be positive");
@@ -186,12 +210,42 @@ fn set_wasm_features(config: &mut Config) {
         .wasm_stack_switching(false);
 }
 
-/// The fuel cost of each operator: wasmtime 48's defaults (1 per operator; 0 for `nop`, `drop`,
-/// `block`, `loop`, `unreachable`, `return`, `else`, `end`), with the per-size costs pinned
-/// here. Golden tests assert exact fuel counts, so a wasmtime upgrade that moves costs fails
-/// loudly instead of silently changing where handlers run out of gas.
-fn operator_cost() -> OperatorCost {
-    let mut cost = OperatorCost::new();
+/// Operators that cost no fuel: they generate no code (`nop`, `drop`) or only structure control
+/// flow (`block`, `loop`, `else`, `end`), or end execution (`unreachable`, `return`). `if`,
+/// `br_if` and the other branches cost 1 (they test a condition). These are wasmtime 48's
+/// defaults, written out so that an upgrade cannot change them.
+const FREE_OPERATORS: [&str; 8] = [
+    "Nop",
+    "Drop",
+    "Block",
+    "Loop",
+    "Unreachable",
+    "Return",
+    "Else",
+    "End",
+];
+
+/// The fuel cost of each operator, spelled out rather than taken from wasmtime's defaults:
+/// 0 for [`FREE_OPERATORS`], 1 for every other operator, and the per-size costs below. Golden
+/// tests assert exact fuel counts, so a change here (or a wasmtime upgrade that adds operators
+/// or changes how fuel is counted) fails loudly instead of silently moving where handlers run
+/// out of gas.
+pub(crate) fn operator_cost() -> OperatorCost {
+    // `OperatorCost` has one public field per wasm operator (hundreds, generated from
+    // wasmparser's operator list); it is serde-serializable, which lets every field be set by
+    // name without listing them all here.
+    let mut table = serde_json::to_value(OperatorCost::new()).expect("OperatorCost serializes");
+    let fields = table
+        .as_object_mut()
+        .expect("OperatorCost serializes as a map");
+    for (operator, cost) in fields.iter_mut() {
+        if operator != "variable" {
+            *cost = u8::from(!FREE_OPERATORS.contains(&operator.as_str())).into();
+        }
+    }
+    let mut cost: OperatorCost =
+        serde_json::from_value(table).expect("OperatorCost deserializes what it serialized");
+    // A struct literal: a field added by a wasmtime upgrade fails to compile here.
     cost.variable = VariableOperatorCost {
         memory_copy_per_byte: 1,
         memory_fill_per_byte: 1,
@@ -212,4 +266,23 @@ fn operator_cost() -> OperatorCost {
         array_new_per_element: 1,
     };
     cost
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The explicit table is what wasmtime 48 uses by default, so the golden fuel counts
+    /// measured before it was spelled out still hold. A wasmtime upgrade that changes its
+    /// defaults fails this test, while Sprig's table stays as it is.
+    #[test]
+    fn operator_costs_are_wasmtime_48_defaults() {
+        let cost = operator_cost();
+        assert_eq!(cost, OperatorCost::new());
+        assert_eq!(
+            (cost.Nop, cost.End, cost.If, cost.BrIf, cost.I32Add),
+            (0, 0, 1, 1, 1)
+        );
+        assert_eq!(cost.variable.memory_grow_per_page, 0);
+    }
 }

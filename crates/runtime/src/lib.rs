@@ -21,6 +21,7 @@
 //! # Code map
 //!
 //! - `config`: [`RuntimeConfig`] and the wasmtime engine settings consensus depends on.
+//! - `cache`: the on-disk cache of compiled modules.
 //! - `runtime` / `module`: [`MappingRuntime`], [`MappingModule`] and the per-trigger run.
 //! - `asc`: the AssemblyScript memory ABI (apiVersion 0.0.5 and later): guest memory access,
 //!   object layouts, and conversions to and from Rust values. The only code that touches guest
@@ -42,6 +43,7 @@
 mod api_version;
 mod asc;
 mod base58;
+mod cache;
 mod chain;
 mod clock;
 mod config;
@@ -56,6 +58,7 @@ mod state;
 mod trigger;
 
 pub use crate::api_version::ApiVersion;
+pub use crate::cache::CacheStatus;
 pub use crate::chain::{CallResult, EthereumCalls};
 pub use crate::config::{OptLevel, RuntimeConfig};
 pub use crate::context::{BlockState, DataSourceInfo, HandlerContext};

@@ -8,6 +8,7 @@ use wasmtime::{AsContextMut, ExternType, InstancePre, Linker, Module, Store, Upd
 
 use crate::api_version::ApiVersion;
 use crate::asc::{place, Exports, Heap, Objects, TypeIds};
+use crate::cache::{self, CacheStatus};
 use crate::clock::HandlerClock;
 use crate::config::FUEL_YIELD_INTERVAL;
 use crate::context::{BlockState, HandlerContext};
@@ -34,6 +35,7 @@ struct ModuleInner {
     instance_pre: InstancePre<HostState>,
     /// Class ids from the module's `id_of_type`, shared by all its instances.
     type_ids: Arc<TypeIds>,
+    cache_status: CacheStatus,
 }
 
 /// What a successful handler produced besides its state changes (nothing yet; room for logs
@@ -73,11 +75,13 @@ impl MappingModule {
         api_version
             .check_supported()
             .with_context(|| format!("cannot load mapping `{name}`"))?;
-        let module = Module::new(&runtime.engine, wasm)
-            .map_err(anyhow::Error::from)
-            .with_context(|| {
-                format!("mapping `{name}` is not a valid wasm module for this runtime")
-            })?;
+        let (module, cache_status) = cache::load_or_compile(
+            &runtime.engine,
+            runtime.config.cache_dir.as_deref(),
+            wasm,
+            &runtime.config.codegen_settings(),
+        )
+        .with_context(|| format!("mapping `{name}` is not a valid wasm module for this runtime"))?;
         check_exports(&module).with_context(|| format!("cannot load mapping `{name}`"))?;
 
         let mut linker = Linker::new(&runtime.engine);
@@ -111,6 +115,7 @@ impl MappingModule {
                 runtime,
                 instance_pre,
                 type_ids: Arc::default(),
+                cache_status,
             }),
         })
     }
@@ -118,6 +123,11 @@ impl MappingModule {
     /// The name the module was loaded with.
     pub fn name(&self) -> &str {
         &self.inner.name
+    }
+
+    /// Whether the compiled code came from the on-disk cache.
+    pub fn cache_status(&self) -> CacheStatus {
+        self.inner.cache_status
     }
 
     /// The apiVersion the module was loaded for.

@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 use common::*;
 use sprig_runtime::{OptLevel, RuntimeConfig};
 
+/// Held by the test that times a handler and by the tests that compile modules (Cranelift uses
+/// every core), so that the timing is not skewed by compiles running beside it.
+static CPU_HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn abort_reports_file_line_and_column() {
     let (error, deterministic, _) = Run::new("abortWithMessage").fails().await;
@@ -38,6 +42,7 @@ async fn critical_log_fails_deterministically() {
 
 #[tokio::test]
 async fn infinite_loop_runs_out_of_gas_within_a_second() {
+    let _cpu = CPU_HEAVY.lock().await;
     let module = load(RuntimeConfig::default());
     let started = Instant::now();
     let result = Run::new("infiniteLoop").on(&module).await;
@@ -81,6 +86,7 @@ async fn wild_pointer_is_a_deterministic_error() {
 
 #[tokio::test]
 async fn slow_rpc_times_out_non_deterministically() {
+    let _cpu = CPU_HEAVY.lock().await;
     let module = load(RuntimeConfig {
         timeout: Some(Duration::from_millis(200)),
         ..config()
@@ -102,6 +108,7 @@ async fn slow_rpc_times_out_non_deterministically() {
 
 #[tokio::test]
 async fn busy_handler_hits_the_timeout_non_deterministically() {
+    let _cpu = CPU_HEAVY.lock().await;
     let module = load(RuntimeConfig {
         timeout: Some(Duration::from_millis(100)),
         gas_limit: u64::MAX / 2,
@@ -120,6 +127,7 @@ async fn busy_handler_hits_the_timeout_non_deterministically() {
 
 #[tokio::test]
 async fn waiting_on_rpc_does_not_count_against_the_timeout() {
+    let _cpu = CPU_HEAVY.lock().await;
     let module = load(RuntimeConfig {
         timeout: Some(Duration::from_millis(300)),
         ..config()
@@ -138,6 +146,7 @@ async fn waiting_on_rpc_does_not_count_against_the_timeout() {
 
 #[tokio::test]
 async fn gas_is_the_same_at_every_optimisation_level() {
+    let _cpu = CPU_HEAVY.lock().await;
     let mut used = Vec::new();
     for opt_level in [OptLevel::None, OptLevel::Speed, OptLevel::SpeedAndSize] {
         let module = load(RuntimeConfig {
@@ -166,6 +175,7 @@ async fn gas_golden_values() {
 /// charged, so gas does not depend on which triggers ran before.
 #[tokio::test]
 async fn gas_does_not_depend_on_history() {
+    let _cpu = CPU_HEAVY.lock().await;
     let module = load(config());
     let first = Run::new("handleBlock").on(&module).await.gas_used;
     let second = Run::new("handleBlock").on(&module).await.gas_used;
