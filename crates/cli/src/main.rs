@@ -36,6 +36,31 @@ enum Command {
     Dev(DevArgs),
     /// Show each subgraph's latest block, health and error (and the chain head, given --rpc).
     Status(StatusArgs),
+    /// Print a subgraph's proof of indexing (graph-node's fast algorithm) as 0x-hex.
+    Poi(PoiArgs),
+}
+
+#[derive(Args)]
+struct PoiArgs {
+    /// The database file [default: the only file in .sprig/].
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// The subgraph.
+    #[arg(long)]
+    name: String,
+    /// The block [default: the latest indexed block].
+    #[arg(long)]
+    block: Option<u64>,
+    /// The deployment id hashed into the proof (graph-node uses the manifest's IPFS hash)
+    /// [default: the subgraph's name].
+    #[arg(long)]
+    deployment: Option<String>,
+    /// The indexer's address (0x-hex, 20 bytes) [default: none].
+    #[arg(long)]
+    indexer: Option<String>,
+    /// An Ethereum JSON-RPC endpoint, to look up the block's hash when Sprig did not store it.
+    #[arg(long, env = "SPRIG_RPC")]
+    rpc: Option<String>,
 }
 
 #[derive(Args)]
@@ -156,6 +181,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Status(args) => status(args).await,
+        Command::Poi(args) => poi(args).await,
         Command::Dev(args) => {
             let shutdown = shutdown_signal();
             let prepared = prepare(&args.subgraph, None).await?;
@@ -273,6 +299,62 @@ async fn serve(
         })
         .await
         .context("GraphQL server")
+}
+
+/// `sprig poi`: the proof of indexing at a block.
+async fn poi(args: PoiArgs) -> Result<std::process::ExitCode> {
+    use sprig_store::WritableStore;
+
+    let db = match args.db {
+        Some(db) => db,
+        None => default_db()?,
+    };
+    let store =
+        SqliteStore::open(&db).with_context(|| format!("cannot open database {}", db.display()))?;
+    let deployment = store.open_deployment(&args.name)?;
+    let status = deployment.status()?;
+    let head = status
+        .head
+        .ok_or_else(|| anyhow!("`{}` has not indexed any block yet", args.name))?;
+    let number = args.block.unwrap_or(head.number);
+    if number > head.number {
+        bail!(
+            "`{}` is indexed up to block {}, not yet block {number}",
+            args.name,
+            head.number
+        );
+    }
+    let stored = deployment
+        .recent_blocks(usize::MAX)?
+        .into_iter()
+        .find(|(ptr, _)| ptr.number == number)
+        .map(|(ptr, _)| ptr.hash);
+    let hash = match (stored, &args.rpc) {
+        (Some(hash), _) => hash,
+        (None, Some(url)) => RpcClient::connect(url)?.block_hash(number).await?.0,
+        (None, None) => bail!(
+            "Sprig did not store the hash of block {number} (it had no triggers); pass --rpc to look it up"
+        ),
+    };
+    let indexer = args
+        .indexer
+        .as_deref()
+        .map(|a| {
+            let bytes = sprig_value::from_hex(a)?;
+            <[u8; 20]>::try_from(bytes.as_slice())
+                .map_err(|_| anyhow!("--indexer must be a 20-byte address, not `{a}`"))
+        })
+        .transpose()?;
+    let regions = deployment.poi_digests(number)?;
+    let digest = sprig_poi::finish_poi(
+        args.deployment.as_deref().unwrap_or(&args.name),
+        hash,
+        indexer,
+        number,
+        &regions,
+    )?;
+    println!("{}", sprig_value::to_hex(&digest));
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 /// `sprig status`: one block of lines per subgraph.

@@ -27,6 +27,15 @@ async fn erc20_entities_match_the_chain() {
     let mid = last_block / 2;
     assert_ok(&index("erc20", anvil.url(), &db, mid));
     assert_ok(&index("erc20", anvil.url(), &db, last_block));
+    // The proof of indexing of the interrupted run equals that of one uninterrupted run.
+    let single = dir.path().join("single.sqlite");
+    assert_ok(&index("erc20", anvil.url(), &single, last_block));
+    assert_eq!(
+        poi(&db, "erc20", last_block),
+        poi(&single, "erc20", last_block)
+    );
+    assert_eq!(poi(&db, "erc20", mid), poi(&single, "erc20", mid));
+    assert_ne!(poi(&db, "erc20", mid), poi(&db, "erc20", last_block));
 
     let expected = Expected::from_chain(anvil.url(), &token, last_block).await;
     let server = serve(&db);

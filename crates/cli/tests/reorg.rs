@@ -102,6 +102,11 @@ async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index() {
         let fresh = serve(&fresh_db);
         let (got, want) = (snapshot(&followed).await, snapshot(&fresh).await);
         assert_eq!(got, want, "after a reorg of depth {depth}");
+        assert_eq!(
+            poi(&db, "erc20", head),
+            poi(&fresh_db, "erc20", head),
+            "proof of indexing after a reorg of depth {depth}"
+        );
         assert!(
             got["transfers"]
                 .as_array()

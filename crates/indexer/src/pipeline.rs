@@ -10,12 +10,14 @@ use anyhow::{anyhow, bail, Context, Result};
 use sprig_chain::rpc::{CallOutcome, RpcClient};
 use sprig_chain::{Block, Log};
 use sprig_manifest::{BlockHandlerFilter, Manifest};
+use sprig_poi::{BlockPoi, PoiEvent};
 use sprig_runtime::{
     ApiVersion, BlockState, CallResult, DataSourceInfo, EthereumCalls, HandlerContext,
     MappingError, MappingModule, MappingRuntime, MappingTrigger,
 };
 use sprig_store::{
-    BlockWrite, EntityCache, EntityReader, StoredDataSource, SubgraphFailure, WritableStore,
+    BlockWrite, EntityCache, EntityReader, EntityWrite, StoredDataSource, SubgraphFailure,
+    WritableStore,
 };
 use sprig_triggers::{block_triggers, wants_block, Host, LogFilter, Trigger, TriggerData};
 use sprig_value::{to_hex, BlockPtr};
@@ -84,6 +86,11 @@ pub struct Indexer {
     hosts: Vec<Host>,
     config: IndexerConfig,
     progress: Progress,
+    /// The causality region of every onchain trigger: `ethereum/<network>`.
+    poi_region: String,
+    /// The latest stored proof-of-indexing digest per region (mirrors the store, so a block
+    /// needs no read to chain its digest to the previous one).
+    poi_digests: HashMap<String, Vec<u8>>,
 }
 
 impl Indexer {
@@ -145,7 +152,13 @@ impl Indexer {
         for stored in store.data_sources()? {
             hosts.push(host_from_template(&manifest, &stored)?);
         }
+        let poi_digests = match store.status()?.head {
+            Some(head) => store.poi_digests(head.number)?.into_iter().collect(),
+            None => HashMap::new(),
+        };
         Ok(Indexer {
+            poi_region: sprig_poi::causality_region_for_network(manifest.network()),
+            poi_digests,
             manifest,
             rpc,
             store,
@@ -276,6 +289,7 @@ impl Indexer {
                     ptr
                 );
                 self.store.revert_to(*ptr, *timestamp)?;
+                self.poi_digests = self.store.poi_digests(ptr.number)?.into_iter().collect();
                 // Hosts are in creation order; those created after the ancestor are gone.
                 self.hosts
                     .retain(|h| h.template.is_none() || h.start_block <= ptr.number);
@@ -369,6 +383,7 @@ impl Indexer {
         let mut block_logs: Vec<Arc<Log>> = logs.to_vec();
         let non_fatal = self.manifest.has_feature("nonFatalErrors");
         let mut non_fatal_failure = None;
+        let mut poi = BlockPoi::new(block.number);
         loop {
             let triggers = block_triggers(&self.hosts, first_host, block.number, &block_logs)
                 .map_err(|e| anyhow!("{e:#}"))
@@ -376,12 +391,19 @@ impl Indexer {
             let triggers = match triggers {
                 Ok(t) => t,
                 Err(e) => {
-                    return self.fail(ptr, block.timestamp, None, format!("{e:#}"));
+                    return self.fail(ptr, block.timestamp, None, format!("{e:#}"), poi);
                 }
             };
             for trigger in triggers {
+                poi.start_trigger(&self.poi_region);
                 let (new_state, outcome) = self.run_trigger(block, &trigger, state).await;
                 state = new_state;
+                for write in state.cache.take_writes() {
+                    poi.write(&self.poi_region, &poi_event(write));
+                }
+                if matches!(outcome, Err(MappingError::Deterministic(_))) {
+                    poi.write_deterministic_error(&self.poi_region);
+                }
                 match outcome {
                     Ok(()) => {}
                     Err(MappingError::NonDeterministic(e)) => {
@@ -407,7 +429,13 @@ impl Indexer {
                                 fatal: false,
                             });
                         } else {
-                            return self.fail(ptr, block.timestamp, Some(trigger.handler), message);
+                            return self.fail(
+                                ptr,
+                                block.timestamp,
+                                Some(trigger.handler),
+                                message,
+                                poi,
+                            );
                         }
                     }
                 }
@@ -431,6 +459,7 @@ impl Indexer {
                 .collect();
         }
         let modifications = state.cache.into_modifications()?;
+        let poi = self.finish_poi(poi);
         self.store.transact_block(
             ptr,
             block.timestamp,
@@ -438,17 +467,30 @@ impl Indexer {
                 modifications,
                 data_sources: created,
                 failure: non_fatal_failure,
+                poi: poi.clone(),
             },
         )?;
+        self.poi_digests.extend(poi);
         Ok(BlockOutcome::Committed)
     }
 
+    /// This block's new digest per touched region, chained to the previous digests.
+    fn finish_poi(&self, poi: BlockPoi) -> Vec<(String, Vec<u8>)> {
+        if poi.is_empty() {
+            return Vec::new();
+        }
+        poi.finish(|region| self.poi_digests.get(region).cloned())
+    }
+
+    /// Fails the subgraph at this block: as graph-node, only the failure, the proof of indexing
+    /// and the head are written.
     fn fail(
-        &self,
+        &mut self,
         ptr: BlockPtr,
         timestamp: u64,
         handler: Option<String>,
         message: String,
+        poi: BlockPoi,
     ) -> Result<BlockOutcome> {
         let failure = SubgraphFailure {
             block: ptr,
@@ -461,6 +503,7 @@ impl Indexer {
             timestamp,
             BlockWrite {
                 failure: Some(failure.clone()),
+                poi: self.finish_poi(poi),
                 ..BlockWrite::default()
             },
         )?;
@@ -593,6 +636,21 @@ fn describe(host: &Host, trigger: &Trigger, block: &Block) -> String {
         ));
     }
     s
+}
+
+/// The proof-of-indexing event of a mapping's write.
+fn poi_event(write: EntityWrite) -> PoiEvent {
+    match write {
+        EntityWrite::Set { key, data } => PoiEvent::SetEntity {
+            entity_type: key.entity_type,
+            id: key.id.to_string(),
+            data,
+        },
+        EntityWrite::Remove { key } => PoiEvent::RemoveEntity {
+            entity_type: key.entity_type,
+            id: key.id.to_string(),
+        },
+    }
 }
 
 /// Turns a stored data source back into a running host.

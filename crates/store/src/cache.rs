@@ -104,6 +104,18 @@ pub struct EntityCache {
     /// Writes of the running handler.
     handler_updates: HashMap<EntityKey, EntityOp>,
     in_handler: bool,
+    /// Every `set` and `remove` in call order, including those of handlers whose writes are
+    /// later discarded: the proof of indexing hashes what mappings asked for.
+    writes: Vec<EntityWrite>,
+}
+
+/// One write a mapping asked for, in call order (what the proof of indexing records).
+#[derive(Clone, Debug, PartialEq)]
+pub enum EntityWrite {
+    /// `store.set` that passed validation, with the data as given plus its `id`.
+    Set { key: EntityKey, data: Entity },
+    /// `store.remove`, recorded before any check.
+    Remove { key: EntityKey },
 }
 
 impl std::fmt::Debug for EntityCache {
@@ -127,6 +139,7 @@ impl EntityCache {
             updates: HashMap::new(),
             handler_updates: HashMap::new(),
             in_handler: false,
+            writes: Vec::new(),
         }
     }
 
@@ -169,20 +182,31 @@ impl EntityCache {
                 "Entity {key} is immutable and already exists in the store; it can only be set in the block that created it"
             );
         }
-        let op = EntityOp::Update(data);
-        let merged = op.apply_to(self.get(&key)?).unwrap_or_default();
+        let merged = EntityOp::Update(data.clone())
+            .apply_to(self.get(&key)?)
+            .unwrap_or_default();
         validate_entity(&schema, entity_type, &key, &merged)?;
-        self.push(key, op);
+        self.writes.push(EntityWrite::Set {
+            key: key.clone(),
+            data: data.clone(),
+        });
+        self.push(key, EntityOp::Update(data));
         Ok(())
     }
 
     /// Removes the entity. Removing an absent entity is allowed and changes nothing.
     pub fn remove(&mut self, key: EntityKey) -> Result<()> {
+        self.writes.push(EntityWrite::Remove { key: key.clone() });
         if entity_type(&self.schema, &key)?.immutable && self.stored(&key)?.is_some() {
             bail!("Entity {key} is immutable and cannot be removed");
         }
         self.push(key, EntityOp::Remove);
         Ok(())
+    }
+
+    /// The writes recorded since the last call, in call order.
+    pub fn take_writes(&mut self) -> Vec<EntityWrite> {
+        std::mem::take(&mut self.writes)
     }
 
     /// Starts a handler: writes until the matching exit can be dropped as one.

@@ -22,7 +22,7 @@ mod cache;
 mod sqlite;
 mod validation;
 
-pub use cache::EntityCache;
+pub use cache::{EntityCache, EntityWrite};
 pub use sqlite::{SqliteDeployment, SqliteStore};
 
 use anyhow::Result;
@@ -86,6 +86,9 @@ pub struct BlockWrite {
     pub data_sources: Vec<StoredDataSource>,
     /// Set when the subgraph failed deterministically at this block.
     pub failure: Option<SubgraphFailure>,
+    /// Proof-of-indexing digests of this block, per causality region (only regions whose
+    /// digest changed).
+    pub poi: Vec<(String, Vec<u8>)>,
 }
 
 /// The stored state of a deployment's progress.
@@ -116,6 +119,10 @@ pub trait WritableStore: EntityReader {
 
     /// Data sources created from templates so far, in creation order.
     fn data_sources(&self) -> Result<Vec<StoredDataSource>>;
+
+    /// The proof-of-indexing digest of every causality region as of `block` (the newest digest
+    /// written at or before it), sorted by region.
+    fn poi_digests(&self, block: u64) -> Result<Vec<(String, Vec<u8>)>>;
 
     /// Committed blocks with their timestamps, newest first, at most `limit` (recent ones are
     /// kept, far more than a reorg can reach).

@@ -71,6 +71,21 @@ pub fn index(example: &str, url: &str, db: &Path, until: u64) -> Output {
         .expect("sprig runs")
 }
 
+/// `sprig poi` of subgraph `name` at `block`.
+pub fn poi(db: &Path, name: &str, block: u64) -> String {
+    let out = sprig()
+        .arg("poi")
+        .arg("--db")
+        .arg(db)
+        .args(["--name", name, "--block", &block.to_string()])
+        .output()
+        .expect("sprig runs");
+    assert_ok(&out);
+    let poi = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(poi.starts_with("0x") && poi.len() == 66, "{poi}");
+    poi
+}
+
 /// Asserts a command succeeded, showing its stderr otherwise.
 pub fn assert_ok(out: &Output) {
     assert!(

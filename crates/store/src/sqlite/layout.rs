@@ -208,6 +208,8 @@ pub(crate) struct Layout {
     /// The committed blocks (number, hash, timestamp) of the recent past, for finding the common
     /// ancestor after a chain reorganisation.
     pub blocks: String,
+    /// Proof-of-indexing digests: one row per causality region and block that changed it.
+    pub poi: String,
 }
 
 impl Layout {
@@ -234,6 +236,7 @@ impl Layout {
             by_type,
             data_sources: quote(&format!("{prefix}$data_sources")),
             blocks: quote(&format!("{prefix}$blocks")),
+            poi: quote(&format!("{prefix}$poi")),
         })
     }
 
@@ -256,6 +259,10 @@ impl Layout {
         ddl.push(format!(
             "CREATE TABLE IF NOT EXISTS {} (\n  number INTEGER PRIMARY KEY,\n  hash BLOB NOT NULL,\n  timestamp INTEGER NOT NULL\n)",
             self.blocks
+        ));
+        ddl.push(format!(
+            "CREATE TABLE IF NOT EXISTS {} (\n  region TEXT NOT NULL,\n  block INTEGER NOT NULL,\n  digest BLOB NOT NULL,\n  PRIMARY KEY (region, block)\n)",
+            self.poi
         ));
         ddl
     }

@@ -303,3 +303,45 @@ pub(crate) fn recent_blocks(
     }
     Ok(out)
 }
+
+/// Records this block's proof-of-indexing digests.
+pub(crate) fn insert_poi(
+    conn: &Connection,
+    layout: &Layout,
+    block: u64,
+    digests: &[(String, Vec<u8>)],
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO {} (region, block, digest) VALUES (?1, ?2, ?3)",
+        layout.poi
+    ))?;
+    for (region, digest) in digests {
+        stmt.execute(params![region, block_number(block)?, digest])?;
+    }
+    Ok(())
+}
+
+/// The newest digest of each region at or before `block`.
+pub(crate) fn poi_digests(
+    conn: &Connection,
+    layout: &Layout,
+    block: u64,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT p.region, p.digest FROM {poi} p
+          WHERE p.block = (SELECT MAX(block) FROM {poi} q WHERE q.region = p.region AND q.block <= ?1)
+          ORDER BY p.region",
+        poi = layout.poi
+    ))?;
+    let rows = stmt.query_map([block_number(block)?], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Forgets digests written after `block`.
+pub(crate) fn delete_poi_after(conn: &Connection, layout: &Layout, block: u64) -> Result<()> {
+    conn.execute(
+        &format!("DELETE FROM {} WHERE block > ?1", layout.poi),
+        [block_number(block)?],
+    )?;
+    Ok(())
+}

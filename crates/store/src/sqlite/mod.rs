@@ -332,6 +332,11 @@ impl WritableStore for SqliteDeployment {
             .with_context(|| format!("cannot load the data sources of `{}`", self.name()))
     }
 
+    fn poi_digests(&self, block: u64) -> Result<Vec<(String, Vec<u8>)>> {
+        let conn = self.inner.connections.writer();
+        meta::poi_digests(&conn, &self.inner.layout, block)
+    }
+
     fn recent_blocks(&self, limit: usize) -> Result<Vec<(BlockPtr, u64)>> {
         let conn = self.inner.connections.writer();
         meta::recent_blocks(&conn, &self.inner.layout, limit)

@@ -274,6 +274,31 @@ fn survives_a_restart() {
 }
 
 #[test]
+fn poi_digests_are_versioned_by_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
+    let d = store.deployment("test", schema()).unwrap();
+    let write = |poi: Vec<(&str, u8)>| BlockWrite {
+        poi: poi
+            .into_iter()
+            .map(|(r, b)| (r.to_string(), vec![b]))
+            .collect(),
+        ..BlockWrite::default()
+    };
+    d.transact_block(ptr(3), 30, write(vec![("a", 1)])).unwrap();
+    d.transact_block(ptr(5), 50, write(vec![("b", 2)])).unwrap();
+    d.transact_block(ptr(7), 70, write(vec![("a", 3)])).unwrap();
+    let at = |n| d.poi_digests(n).unwrap();
+    let row = |r: &str, b: u8| (r.to_string(), vec![b]);
+    assert_eq!(at(2), []);
+    assert_eq!(at(4), [row("a", 1)]);
+    assert_eq!(at(6), [row("a", 1), row("b", 2)]);
+    assert_eq!(at(7), [row("a", 3), row("b", 2)]);
+    d.revert_to(ptr(5), 50).unwrap();
+    assert_eq!(at(9), [row("a", 1), row("b", 2)]);
+}
+
+#[test]
 fn recent_blocks_follow_commits_and_reverts() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();

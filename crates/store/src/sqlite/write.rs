@@ -54,6 +54,7 @@ pub(crate) fn transact_block(
     if let Some(failure) = &write.failure {
         meta::set_failure(conn, deployment, failure)?;
     }
+    meta::insert_poi(conn, layout, block.number, &write.poi)?;
     meta::insert_block(conn, layout, block, timestamp)?;
     meta::set_head(conn, deployment, block, timestamp)
 }
@@ -92,6 +93,7 @@ pub(crate) fn revert_to(
     }
     meta::delete_data_sources_after(conn, layout, block.number)?;
     meta::delete_blocks_after(conn, layout, block.number)?;
+    meta::delete_poi_after(conn, layout, block.number)?;
     meta::clear_failure_after(conn, deployment, block.number)?;
     meta::set_head(conn, deployment, block, timestamp)
 }
