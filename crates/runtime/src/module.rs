@@ -154,6 +154,7 @@ impl MappingModule {
             ctx,
             api_version: self.inner.api_version,
             gas_limit: config.gas_limit,
+            metered: !config.unmetered_for_benchmarks,
             io_timeout: config.timeout,
             clock: config.timeout.map(HandlerClock::start),
             limiter: MemoryLimiter::new(config.max_memory_bytes),
@@ -163,9 +164,10 @@ impl MappingModule {
         store.limiter(|state| &mut state.limiter);
 
         let result = self.execute(&mut store, &trigger, &handler).await;
-        let gas_used = config
-            .gas_limit
-            .saturating_sub(store.get_fuel().unwrap_or(0));
+        let gas_used = match store.get_fuel() {
+            Ok(left) => config.gas_limit.saturating_sub(left),
+            Err(_) => 0, // unmetered
+        };
         let mut state = store.into_data().ctx.state;
         let outcome = match result {
             Ok(()) => {
@@ -216,8 +218,10 @@ impl MappingModule {
         trigger: &MappingTrigger,
         handler: &str,
     ) -> wasmtime::Result<()> {
-        store.set_fuel(self.inner.runtime.config.gas_limit)?;
-        store.fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL))?;
+        if store.data().metered {
+            store.set_fuel(self.inner.runtime.config.gas_limit)?;
+            store.fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL))?;
+        }
         if let Some(clock) = store.data().clock.clone() {
             store.epoch_deadline_callback(move |_| {
                 Ok(if clock.expired() {

@@ -16,6 +16,8 @@ pub(crate) struct HostState {
     pub api_version: ApiVersion,
     /// The fuel the trigger started with (for out-of-gas messages).
     pub gas_limit: u64,
+    /// Whether fuel is counted (always, except in benchmarks measuring its cost).
+    pub metered: bool,
     /// Bound on one I/O wait of a host function (`ethereum.call`), when a timeout is set.
     pub io_timeout: Option<Duration>,
     /// The wall-clock guard, when a timeout is set.

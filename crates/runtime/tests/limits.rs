@@ -167,8 +167,18 @@ async fn gas_golden_values() {
     let noop = Run::new("noop").ok().await.gas_used;
     let block = Run::new("handleBlock").ok().await.gas_used;
     let big_int = Run::new("bigIntOps").ok().await.gas_used;
-    println!("golden gas: noop {noop}, handleBlock {block}, bigIntOps {big_int}");
-    assert_eq!((noop, block, big_int), (1685, 29548, 38748));
+    let keccak = Run::new("keccakChain").ok().await.gas_used;
+    let kernel = Run::new("wasmKernel").ok().await.gas_used;
+    println!(
+        "golden gas: noop {noop}, handleBlock {block}, bigIntOps {big_int}, keccakChain \
+         {keccak}, wasmKernel {kernel}"
+    );
+    // bigIntOps was 38748 before the benchmark handlers were added to the test mapping: the
+    // rebuilt wasm's shared library code changed, not the fuel costs.
+    assert_eq!(
+        (noop, block, big_int, keccak, kernel),
+        (1685, 29548, 38822, 152537, 14256301)
+    );
 }
 
 /// The first trigger of a module fills its type-id cache by calling into wasm; that work is not

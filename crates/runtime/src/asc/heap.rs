@@ -170,10 +170,15 @@ async fn type_id(
     }
     let id_of_type = heap.exports()?.id_of_type.clone();
     let type_ids = Arc::clone(&heap.type_ids);
-    let fuel = cx.get_fuel()?;
-    cx.set_fuel(gas::TYPE_ID_FUEL)?;
-    let result = id_of_type.call_async(&mut *cx, index.index()).await;
-    cx.set_fuel(fuel)?;
+    let result = if cx.data().metered {
+        let fuel = cx.get_fuel()?;
+        cx.set_fuel(gas::TYPE_ID_FUEL)?;
+        let result = id_of_type.call_async(&mut *cx, index.index()).await;
+        cx.set_fuel(fuel)?;
+        result
+    } else {
+        id_of_type.call_async(&mut *cx, index.index()).await
+    };
     let id = result.map_err(|e| {
         e.context(format!(
             "the mapping's `id_of_type({})` failed",

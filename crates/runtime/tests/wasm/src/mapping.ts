@@ -419,3 +419,36 @@ export function jsonOps(block: ethereum.Block): void {
   ];
   o.save();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Benchmark workloads (crates/runtime/benches)
+
+// A Keccak-256 chain and BigInt arithmetic: work done mostly by host functions.
+export function keccakChain(block: ethereum.Block): void {
+  let h = ByteArray.fromI32(1);
+  for (let i = 0; i < 100; i++) {
+    h = crypto.keccak256(h);
+  }
+  let x = BigInt.fromI32(1);
+  for (let i = 0; i < 100; i++) {
+    x = x.times(BigInt.fromI32(3)).plus(BigInt.fromI32(i));
+  }
+  counter = (h[0] as i32) + x.mod(BigInt.fromI32(1000)).toI32();
+}
+
+// Arithmetic, typed-array and string work in wasm alone: what fuel metering slows down most.
+export function wasmKernel(block: ethereum.Block): void {
+  let data = new Uint32Array(1024);
+  let x: u32 = 2463534242;
+  for (let i = 0; i < 200000; i++) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    data[i & 1023] += x;
+  }
+  let s = "";
+  for (let i = 0; i < 256; i++) {
+    s += data[i].toString();
+  }
+  counter = s.length + (data[7] as i32);
+}
