@@ -222,3 +222,82 @@ fn wait(child: &mut std::process::Child, timeout: Duration) -> std::process::Exi
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// With the `nonFatalErrors` feature a failing handler's writes are dropped and indexing goes on
+/// to the end; `_meta` reports the errors, and a restart continues instead of stopping.
+#[tokio::test(flavor = "multi_thread")]
+async fn non_fatal_errors_skip_the_failing_handlers_and_go_on() {
+    let anvil = anvil();
+    let summary = emit("erc20", anvil.url(), 10);
+    let last_block = summary["lastBlock"].as_u64().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The erc20 build, declaring the feature.
+    let build = dir.path().join("nonfatal/build");
+    copy_dir(&repo().join("examples/erc20/build"), &build);
+    let manifest = std::fs::read_to_string(build.join("subgraph.yaml")).unwrap();
+    std::fs::write(
+        build.join("subgraph.yaml"),
+        manifest.replacen("schema:", "features:\n  - nonFatalErrors\nschema:", 1),
+    )
+    .unwrap();
+    let db = dir.path().join("nonfatal.sqlite");
+    let run = |until: u64, gas: &str| {
+        sprig()
+            .arg("index")
+            .arg(build.join("subgraph.yaml"))
+            .args([
+                "--rpc",
+                anvil.url(),
+                "--until",
+                &until.to_string(),
+                "--gas-limit",
+                gas,
+            ])
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    // Every handler runs out of gas; each is skipped.
+    assert_ok(&run(last_block / 2, "1000"));
+    assert_ok(&run(last_block, "1000"));
+    let server = serve(&db);
+    let body = server
+        .query_raw(
+            "nonfatal",
+            "{ _meta { block { number } hasIndexingErrors } accounts { id } }",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        body["data"]["_meta"],
+        json!({ "block": { "number": last_block }, "hasIndexingErrors": true })
+    );
+    // graph-node's default error policy (deny) withholds entity data of a subgraph with errors.
+    assert!(
+        body["errors"].to_string().contains("indexing_error"),
+        "{body}"
+    );
+    let body = server
+        .query_raw("nonfatal", "{ accounts(subgraphError: allow) { id } }")
+        .await
+        .unwrap();
+    assert_eq!(
+        body["data"]["accounts"],
+        json!([]),
+        "no handler's writes were kept"
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
