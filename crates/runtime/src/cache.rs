@@ -78,7 +78,14 @@ pub(crate) fn load_or_compile(
     };
     let path = dir.join(format!("{}.cwasm", key(engine, wasm, settings)));
     match read_entry(engine, &path) {
-        Ok(Some(module)) => return Ok((module, CacheStatus::Hit)),
+        Ok(Some(module)) => {
+            tracing::debug!(
+                target: "sprig::runtime",
+                path = %path.display(),
+                "loaded a compiled module from the cache"
+            );
+            return Ok((module, CacheStatus::Hit));
+        }
         Ok(None) => {}
         Err(e) => tracing::warn!(
             target: "sprig::runtime",

@@ -49,6 +49,9 @@ mod clock;
 mod config;
 mod context;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gas;
 mod host;
 mod limits;

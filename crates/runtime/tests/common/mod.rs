@@ -39,11 +39,15 @@ pub fn schema() -> Arc<Schema> {
 }
 
 pub fn abis() -> Arc<Vec<(String, JsonAbi)>> {
-    let json = std::fs::read_to_string(format!("{WASM_DIR}/abis/Test.json")).unwrap();
-    Arc::new(vec![(
-        "Test".to_string(),
-        serde_json::from_str(&json).unwrap(),
-    )])
+    static ABIS: OnceLock<Arc<Vec<(String, JsonAbi)>>> = OnceLock::new();
+    ABIS.get_or_init(|| {
+        let json = std::fs::read_to_string(format!("{WASM_DIR}/abis/Test.json")).unwrap();
+        Arc::new(vec![(
+            "Test".to_string(),
+            serde_json::from_str(&json).unwrap(),
+        )])
+    })
+    .clone()
 }
 
 /// The default configuration, with a gas limit that stops runaway tests fast.
