@@ -241,6 +241,11 @@ impl Indexer {
                 }
                 Err(e) if e.is::<ReorgTooDeep>() => return Err(e),
                 Err(e) => {
+                    // Blocks before the failing one may have been committed.
+                    if let Some(head) = self.store.status()?.head {
+                        next = next.max(head.number + 1);
+                        self.progress.block = head.number;
+                    }
                     retries += 1;
                     if retries > self.config.max_retries {
                         return Err(e.context(format!(
@@ -302,14 +307,41 @@ impl Indexer {
     /// Indexes `[from, to]`; returns the last committed block, which is `to` unless a data
     /// source was created (then the range is cut after that block so the next range is fetched
     /// with the new filter) or shutdown was requested.
+    ///
+    /// The range's blocks commit together at its end (each block is still whole: the store
+    /// applies it under a savepoint). On an error the blocks applied before it are committed
+    /// too, and the caller resumes from the store's head.
     async fn index_range(
         &mut self,
         from: u64,
         to: u64,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<RangeOutcome> {
+        let result = self.index_range_deferred(from, to, shutdown).await;
+        let flushed = self.store.flush();
+        if result.is_err() || flushed.is_err() {
+            // The in-memory mirror may be ahead of what the store holds now.
+            let head = self.store.status()?.head;
+            self.poi_digests = match head {
+                Some(h) => self.store.poi_digests(h.number)?.into_iter().collect(),
+                None => HashMap::new(),
+            };
+        }
+        flushed?;
+        result
+    }
+
+    async fn index_range_deferred(
+        &mut self,
+        from: u64,
+        to: u64,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Result<RangeOutcome> {
+        let started = std::time::Instant::now();
         let filter = LogFilter::for_hosts(&self.hosts);
         let logs = self.fetch_logs(from, to, &filter).await?;
+        let log_count = logs.len();
+        let logs_fetched = started.elapsed();
         let mut by_block: BTreeMap<u64, Vec<Arc<Log>>> = BTreeMap::new();
         for log in logs {
             by_block
@@ -330,6 +362,8 @@ impl Indexer {
         numbers.sort_unstable();
         numbers.dedup();
         let blocks = self.rpc.blocks_by_number(&numbers).await?;
+        let blocks_fetched = started.elapsed();
+        let handler_calls = self.progress.handler_calls;
         let mut last = from.saturating_sub(1);
         for block in blocks {
             let block = Arc::new(block);
@@ -353,6 +387,18 @@ impl Indexer {
                 break;
             }
         }
+        tracing::debug!(
+            from,
+            to,
+            last,
+            logs = log_count,
+            blocks = numbers.len(),
+            handlers = self.progress.handler_calls - handler_calls,
+            logs_ms = logs_fetched.as_millis() as u64,
+            blocks_ms = (blocks_fetched - logs_fetched).as_millis() as u64,
+            process_ms = (started.elapsed() - blocks_fetched).as_millis() as u64,
+            "range indexed"
+        );
         Ok(RangeOutcome::Committed(last))
     }
 
@@ -366,12 +412,22 @@ impl Indexer {
             .with_context(|| format!("eth_getLogs for blocks {from}..={to}"))
     }
 
-    /// Runs every trigger of one block and commits the result.
+    /// Runs every trigger of one block and hands the result to the store (deferred: the range
+    /// commits at its end). On an error the data sources it created are forgotten again.
     async fn process_block(
         &mut self,
         block: &Arc<Block>,
         logs: &[Arc<Log>],
     ) -> Result<BlockOutcome> {
+        let hosts_before = self.hosts.len();
+        let result = self.run_block(block, logs).await;
+        if result.is_err() {
+            self.hosts.truncate(hosts_before);
+        }
+        result
+    }
+
+    async fn run_block(&mut self, block: &Arc<Block>, logs: &[Arc<Log>]) -> Result<BlockOutcome> {
         let ptr = block.ptr();
         let reader: Arc<dyn EntityReader> = self.store.clone();
         let mut state = BlockState {
@@ -460,7 +516,7 @@ impl Indexer {
         }
         let modifications = state.cache.into_modifications()?;
         let poi = self.finish_poi(poi);
-        self.store.transact_block(
+        self.store.transact_block_deferred(
             ptr,
             block.timestamp,
             BlockWrite {

@@ -117,6 +117,22 @@ pub trait WritableStore: EntityReader {
     /// `block.number` must be greater than the current head's.
     fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()>;
 
+    /// Like [`transact_block`](Self::transact_block), but the commit may wait for
+    /// [`flush`](Self::flush) (or the next `transact_block` or `revert_to`), so that many blocks
+    /// commit in one transaction: far from the chain head this saves most of the writing. Reads
+    /// through [`EntityReader`] see deferred blocks; queries and [`status`](Self::status) do
+    /// not. A block that fails to apply leaves nothing behind; a crash loses the deferred blocks
+    /// whole, never part of one.
+    fn transact_block_deferred(
+        &self,
+        block: BlockPtr,
+        timestamp: u64,
+        write: BlockWrite,
+    ) -> Result<()>;
+
+    /// Commits the deferred blocks, if any.
+    fn flush(&self) -> Result<()>;
+
     /// Data sources created from templates so far, in creation order.
     fn data_sources(&self) -> Result<Vec<StoredDataSource>>;
 

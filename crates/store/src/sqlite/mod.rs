@@ -313,17 +313,44 @@ impl WritableStore for SqliteDeployment {
     }
 
     fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()> {
+        self.transact_block_deferred(block, timestamp, write)?;
+        self.flush()
+    }
+
+    fn transact_block_deferred(
+        &self,
+        block: BlockPtr,
+        timestamp: u64,
+        write: BlockWrite,
+    ) -> Result<()> {
         let inner = &self.inner;
-        let mut conn = inner.connections.writer();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        write::transact_block(&tx, inner.id, &inner.layout, &block, timestamp, &write)
-            .and_then(|()| Ok(tx.commit()?))
-            .with_context(|| {
-                format!(
+        let conn = inner.connections.writer();
+        if conn.is_autocommit() {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        // A savepoint per block: a block that fails half-way is undone alone, and the blocks
+        // deferred before it stay ready to commit.
+        conn.execute_batch("SAVEPOINT block")?;
+        match write::transact_block(&conn, inner.id, &inner.layout, &block, timestamp, &write) {
+            Ok(()) => Ok(conn.execute_batch("RELEASE block")?),
+            Err(e) => {
+                conn.execute_batch("ROLLBACK TO block; RELEASE block")?;
+                Err(e.context(format!(
                     "cannot commit block {} of deployment `{}`",
                     block.number, inner.name
-                )
-            })
+                )))
+            }
+        }
+    }
+
+    fn flush(&self) -> Result<()> {
+        let conn = self.inner.connections.writer();
+        if !conn.is_autocommit() {
+            conn.execute_batch("COMMIT").with_context(|| {
+                format!("cannot commit the blocks of deployment `{}`", self.name())
+            })?;
+        }
+        Ok(())
     }
 
     fn data_sources(&self) -> Result<Vec<StoredDataSource>> {
@@ -343,6 +370,7 @@ impl WritableStore for SqliteDeployment {
     }
 
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {
+        self.flush()?;
         let inner = &self.inner;
         let mut conn = inner.connections.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -274,6 +274,41 @@ fn survives_a_restart() {
 }
 
 #[test]
+fn deferred_blocks_commit_together_on_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
+    let d = store.deployment("test", schema()).unwrap();
+    d.transact_block_deferred(ptr(1), 10, block(vec![insert(token("a", &[]))]))
+        .unwrap();
+    d.transact_block_deferred(ptr(2), 20, block(vec![insert(token("b", &[]))]))
+        .unwrap();
+    // Indexing reads see deferred blocks; queries and the status do not, yet.
+    assert_eq!(d.get(&token_key("b")).unwrap(), Some(token("b", &[])));
+    assert_eq!(d.status().unwrap().head, None);
+    assert!(query_ids(&d, vec![]).is_empty());
+    // A block that fails is undone alone.
+    let err = d
+        .transact_block_deferred(ptr(2), 30, block(vec![insert(token("c", &[]))]))
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("does not follow the head"),
+        "{err:#}"
+    );
+    d.flush().unwrap();
+    assert_eq!(d.status().unwrap().head, Some(ptr(2)));
+    assert_eq!(query_ids(&d, vec![]), ["a", "b"]);
+    // Dropping the store with deferred blocks loses them whole.
+    d.transact_block_deferred(ptr(3), 30, block(vec![insert(token("c", &[]))]))
+        .unwrap();
+    drop(d);
+    drop(store);
+    let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
+    let d = store.deployment("test", schema()).unwrap();
+    assert_eq!(d.status().unwrap().head, Some(ptr(2)));
+    assert_eq!(query_ids(&d, vec![]), ["a", "b"]);
+}
+
+#[test]
 fn poi_digests_are_versioned_by_block() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
