@@ -92,6 +92,19 @@ struct SubgraphArgs {
     /// Gas (wasmtime fuel) each handler may use.
     #[arg(long)]
     gas_limit: Option<u64>,
+    /// Wall-clock seconds a handler may run before the block is retried (time spent waiting on
+    /// the node for `ethereum.call` does not count) [default: no limit].
+    #[arg(long)]
+    handler_timeout: Option<f64>,
+    /// Where compiled mappings are cached [default: wasm-cache/ beside the database].
+    #[arg(long, conflicts_with = "no_wasm_cache")]
+    wasm_cache_dir: Option<PathBuf>,
+    /// Compile mappings on every start instead of caching them.
+    #[arg(long)]
+    no_wasm_cache: bool,
+    /// The deepest chain reorganisation to follow by reverting; a deeper one stops indexing.
+    #[arg(long, default_value_t = 250)]
+    reorg_threshold: u64,
 }
 
 #[derive(Args)]
@@ -227,6 +240,21 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
     if let Some(gas) = args.gas_limit {
         config.gas_limit = gas;
     }
+    if let Some(secs) = args.handler_timeout {
+        if !(secs.is_finite() && secs > 0.0) {
+            bail!("--handler-timeout must be a positive number of seconds, not {secs}");
+        }
+        config.timeout = Some(std::time::Duration::from_secs_f64(secs));
+    }
+    config.cache_dir = if args.no_wasm_cache {
+        None
+    } else {
+        Some(args.wasm_cache_dir.clone().unwrap_or_else(|| {
+            db.parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join("wasm-cache")
+        }))
+    };
     let runtime = MappingRuntime::new(config)?;
     let indexer = Indexer::new(
         manifest.clone(),
@@ -235,6 +263,7 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
         runtime,
         IndexerConfig {
             until,
+            reorg_threshold: args.reorg_threshold,
             ..IndexerConfig::default()
         },
     )?;

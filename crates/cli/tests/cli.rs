@@ -83,6 +83,18 @@ async fn dev_indexes_and_serves_with_default_name_and_db() {
     let status = wait(&mut child, Duration::from_secs(20));
     assert!(status.success(), "Ctrl-C exits cleanly: {status}");
     assert!(dir.path().join(".sprig/erc20.sqlite").exists());
+    // The compiled mapping is cached beside the database, so the next start does not compile.
+    let cached = std::fs::read_dir(dir.path().join(".sprig/wasm-cache"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "cwasm")
+        })
+        .count();
+    assert_eq!(cached, 1);
 }
 
 /// Ctrl-C while following the head stops after the block in flight; the next run resumes and
