@@ -86,6 +86,8 @@ pub struct Indexer {
     hosts: Vec<Host>,
     config: IndexerConfig,
     progress: Progress,
+    /// The names of the manifest's templates, handed to every handler.
+    template_names: Arc<Vec<String>>,
     /// The causality region of every onchain trigger: `ethereum/<network>`.
     poi_region: String,
     /// The latest stored proof-of-indexing digest per region (mirrors the store, so a block
@@ -157,6 +159,7 @@ impl Indexer {
             None => HashMap::new(),
         };
         Ok(Indexer {
+            template_names: Arc::new(manifest.templates.iter().map(|t| t.name.clone()).collect()),
             poi_region: sprig_poi::causality_region_for_network(manifest.network()),
             poi_digests,
             manifest,
@@ -615,19 +618,8 @@ impl Indexer {
                 network: host.network.clone(),
                 address: host.address.map(|a| a.0 .0),
                 context: host.context.clone(),
-                templates: self
-                    .manifest
-                    .templates
-                    .iter()
-                    .map(|t| t.name.clone())
-                    .collect(),
-                abis: Arc::new(
-                    host.mapping
-                        .abis
-                        .iter()
-                        .map(|a| (a.name.clone(), a.contract.clone()))
-                        .collect(),
-                ),
+                templates: self.template_names.clone(),
+                abis: host.mapping.abis.clone(),
             },
             state,
             chain: Arc::new(RpcCalls(self.rpc.clone())),

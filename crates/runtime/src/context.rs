@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use alloy::json_abi::JsonAbi;
-use sprig_manifest::Schema;
+use sprig_manifest::{Abi, Schema};
 use sprig_store::{EntityCache, StoredDataSource};
 use sprig_value::{BlockPtr, Entity};
 
@@ -40,9 +39,9 @@ pub struct DataSourceInfo {
     /// The context of a data source created with `createWithContext` (`dataSource.context()`).
     pub context: Option<Entity>,
     /// Names of the templates `dataSource.create` may instantiate.
-    pub templates: Vec<String>,
+    pub templates: Arc<Vec<String>>,
     /// The data source's ABIs by name, for `ethereum.call`.
-    pub abis: Arc<Vec<(String, JsonAbi)>>,
+    pub abis: Arc<Vec<Abi>>,
 }
 
 /// The state a block's handlers build up, one handler after another.

@@ -125,7 +125,7 @@ fn state() -> HostState {
                 network: "mainnet".to_string(),
                 address: None,
                 context: None,
-                templates: Vec::new(),
+                templates: Arc::default(),
                 abis: Arc::default(),
             },
             state: BlockState::new(EntityCache::new(Arc::new(NoEntities), schema.clone())),

@@ -1,7 +1,7 @@
 //! `ethereum.call`, `ethereum.encode`, `ethereum.decode`.
 
 use alloy::dyn_abi::{DynSolType, DynSolValue, FunctionExt, JsonAbiExt};
-use alloy::json_abi::{Function, JsonAbi, Param};
+use alloy::json_abi::{Function, Param};
 use wasmtime::{AsContextMut, Caller};
 
 use super::{compute_nullable, HostFuture};
@@ -91,12 +91,12 @@ pub(crate) fn call(mut caller: Caller<'_, HostState>, (call,): (u32,)) -> HostFu
 /// The function `call` names: by contract name among the data source's ABIs, then by name and
 /// graph-ts's signature `name(inputs):(outputs)`.
 fn find_function<'a>(
-    abis: &'a [(String, JsonAbi)],
+    abis: &'a [sprig_manifest::Abi],
     call: &SmartContractCall,
 ) -> Result<&'a Function, HostError> {
-    let (_, abi) = abis
+    let abi = abis
         .iter()
-        .find(|(name, _)| *name == call.contract_name)
+        .find(|abi| abi.name == call.contract_name)
         .ok_or_else(|| {
             deterministic!(
                 "Could not find ABI for contract \"{}\", try adding it to the 'abis' section of \
@@ -104,7 +104,8 @@ fn find_function<'a>(
                 call.contract_name
             )
         })?;
-    abi.function(&call.function_name)
+    abi.contract
+        .function(&call.function_name)
         .into_iter()
         .flatten()
         .find(|f| signature(f) == call.function_signature)

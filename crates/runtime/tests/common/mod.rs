@@ -10,7 +10,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use alloy::dyn_abi::{DynSolValue, JsonAbiExt};
-use alloy::json_abi::JsonAbi;
 use alloy::primitives::{Address, Bytes, B256, I256, U256};
 use sprig_chain::{Block, Log, Receipt, Transaction};
 use sprig_manifest::Schema;
@@ -38,14 +37,14 @@ pub fn schema() -> Arc<Schema> {
         .clone()
 }
 
-pub fn abis() -> Arc<Vec<(String, JsonAbi)>> {
-    static ABIS: OnceLock<Arc<Vec<(String, JsonAbi)>>> = OnceLock::new();
+pub fn abis() -> Arc<Vec<sprig_manifest::Abi>> {
+    static ABIS: OnceLock<Arc<Vec<sprig_manifest::Abi>>> = OnceLock::new();
     ABIS.get_or_init(|| {
         let json = std::fs::read_to_string(format!("{WASM_DIR}/abis/Test.json")).unwrap();
-        Arc::new(vec![(
-            "Test".to_string(),
-            serde_json::from_str(&json).unwrap(),
-        )])
+        Arc::new(vec![sprig_manifest::Abi {
+            name: "Test".to_string(),
+            contract: serde_json::from_str(&json).unwrap(),
+        }])
     })
     .clone()
 }
@@ -192,7 +191,7 @@ impl Run {
                 network: "mainnet".to_string(),
                 address: Some(DATA_SOURCE_ADDRESS),
                 context: self.context,
-                templates: vec!["TestTemplate".to_string()],
+                templates: Arc::new(vec!["TestTemplate".to_string()]),
                 abis: abis(),
             },
             state: BlockState::new(EntityCache::new(self.store, schema())),
@@ -331,7 +330,7 @@ pub fn receipt() -> Receipt {
 
 /// The test ABI's function `name`.
 pub fn function(name: &str) -> alloy::json_abi::Function {
-    abis()[0].1.function(name).unwrap()[0].clone()
+    abis()[0].contract.function(name).unwrap()[0].clone()
 }
 
 pub fn chain_with_answers() -> FakeChain {
