@@ -170,12 +170,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             index(prepared, shutdown).await
         }
         Command::Serve(args) => {
-            let db = match args.db {
-                Some(db) => db,
-                None => default_db()?,
-            };
-            let store = SqliteStore::open(&db)
-                .with_context(|| format!("cannot open database {}", db.display()))?;
+            let (db, store) = open_existing_store(args.db)?;
             let server = sprig_graphql::QueryServer::new();
             let names = store.deployment_names()?;
             if names.is_empty() {
@@ -232,8 +227,7 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
         .db
         .clone()
         .unwrap_or_else(|| PathBuf::from(".sprig").join(format!("{name}.sqlite")));
-    let store =
-        SqliteStore::open(&db).with_context(|| format!("cannot open database {}", db.display()))?;
+    let store = open_store(&db)?;
     let deployment = store.deployment(&name, manifest.schema.clone())?;
     let rpc = RpcClient::connect(&args.rpc)?;
     let mut config = RuntimeConfig::default();
@@ -334,12 +328,7 @@ async fn serve(
 async fn poi(args: PoiArgs) -> Result<std::process::ExitCode> {
     use sprig_store::WritableStore;
 
-    let db = match args.db {
-        Some(db) => db,
-        None => default_db()?,
-    };
-    let store =
-        SqliteStore::open(&db).with_context(|| format!("cannot open database {}", db.display()))?;
+    let (_, store) = open_existing_store(args.db)?;
     let deployment = store.open_deployment(&args.name)?;
     let status = deployment.status()?;
     let head = status
@@ -388,12 +377,7 @@ async fn poi(args: PoiArgs) -> Result<std::process::ExitCode> {
 
 /// `sprig status`: one block of lines per subgraph.
 async fn status(args: StatusArgs) -> Result<std::process::ExitCode> {
-    let db = match args.db {
-        Some(db) => db,
-        None => default_db()?,
-    };
-    let store =
-        SqliteStore::open(&db).with_context(|| format!("cannot open database {}", db.display()))?;
+    let (_, store) = open_existing_store(args.db)?;
     let names = match args.name {
         Some(name) => vec![name],
         None => store.deployment_names()?,
@@ -486,6 +470,21 @@ fn default_name(manifest: &Path) -> Result<String> {
                 manifest.display()
             )
         })
+}
+
+/// Opens (or creates) the database file.
+fn open_store(db: &Path) -> Result<SqliteStore> {
+    SqliteStore::open(db).with_context(|| format!("cannot open database {}", db.display()))
+}
+
+/// Opens the database given by `--db`, or the only one in `.sprig/`.
+fn open_existing_store(db: Option<PathBuf>) -> Result<(PathBuf, SqliteStore)> {
+    let db = match db {
+        Some(db) => db,
+        None => default_db()?,
+    };
+    let store = open_store(&db)?;
+    Ok((db, store))
 }
 
 /// The database in `.sprig/` when there is exactly one.

@@ -154,10 +154,7 @@ impl Indexer {
         for stored in store.data_sources()? {
             hosts.push(host_from_template(&manifest, &stored)?);
         }
-        let poi_digests = match store.status()?.head {
-            Some(head) => store.poi_digests(head.number)?.into_iter().collect(),
-            None => HashMap::new(),
-        };
+        let poi_digests = committed_poi_digests(store.as_ref())?;
         Ok(Indexer {
             template_names: Arc::new(manifest.templates.iter().map(|t| t.name.clone()).collect()),
             poi_region: sprig_poi::causality_region_for_network(manifest.network()),
@@ -297,7 +294,7 @@ impl Indexer {
                     ptr
                 );
                 self.store.revert_to(*ptr, *timestamp)?;
-                self.poi_digests = self.store.poi_digests(ptr.number)?.into_iter().collect();
+                self.poi_digests = committed_poi_digests(self.store.as_ref())?;
                 // Hosts are in creation order; those created after the ancestor are gone.
                 self.hosts
                     .retain(|h| h.template.is_none() || h.start_block <= ptr.number);
@@ -324,11 +321,7 @@ impl Indexer {
         let flushed = self.store.flush();
         if result.is_err() || flushed.is_err() {
             // The in-memory mirror may be ahead of what the store holds now.
-            let head = self.store.status()?.head;
-            self.poi_digests = match head {
-                Some(h) => self.store.poi_digests(h.number)?.into_iter().collect(),
-                None => HashMap::new(),
-            };
+            self.poi_digests = committed_poi_digests(self.store.as_ref())?;
         }
         flushed?;
         result
@@ -684,6 +677,14 @@ fn describe(host: &Host, trigger: &Trigger, block: &Block) -> String {
         ));
     }
     s
+}
+
+/// The proof-of-indexing digest of every region as of the store's committed head.
+fn committed_poi_digests(store: &dyn WritableStore) -> Result<HashMap<String, Vec<u8>>> {
+    Ok(match store.status()?.head {
+        Some(head) => store.poi_digests(head.number)?.into_iter().collect(),
+        None => HashMap::new(),
+    })
 }
 
 /// The proof-of-indexing event of a mapping's write.
