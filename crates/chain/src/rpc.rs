@@ -1,7 +1,7 @@
 //! JSON-RPC client for Ethereum nodes (alloy's HTTP provider).
 //!
 //! [`RpcClient`] fetches what indexing needs: blocks with full transactions, logs over block
-//! ranges, receipts, and `eth_call` at a block. Where the answer ends up in mappings it follows
+//! ranges, receipts, and `eth_call`, `eth_getBalance` and `eth_getCode` at a block. Where the answer ends up in mappings it follows
 //! graph-node (`shared/docs/reference/graph-node-indexing.md` §7.4–7.5): which `eth_call` errors
 //! are reverts, calls at the block hash with 50M gas, the effective gas price, a zero
 //! `totalDifficulty` when the node leaves it out.
@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::primitives::{Address, Bytes, B256, U64};
+use alloy::primitives::{Address, Bytes, B256, U256, U64};
 use alloy::providers::{Provider, ProviderBuilder, RootProvider};
 use alloy::transports::http::reqwest::{self, Url};
 use anyhow::Result;
@@ -361,13 +361,7 @@ impl RpcClient {
             data: &data,
             gas: config.call_gas.map(U64::from),
         };
-        let at = if config.call_at_block_hash {
-            CallBlock::Hash {
-                block_hash: B256::from(block.hash),
-            }
-        } else {
-            CallBlock::Number(U64::from(block.number))
-        };
+        let at = self.block_param(block);
         match self
             .request::<_, Bytes>("eth_call", (request, at), error::is_revert)
             .await
@@ -383,6 +377,42 @@ impl RpcClient {
                 Ok(CallOutcome::Revert(message))
             }
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `eth_getBalance`: the wei balance of `address` at `block` (by hash unless configured
+    /// otherwise, like [`call`](Self::call), so that a reorg makes it fail rather than answer
+    /// for another block).
+    pub async fn balance(&self, address: Address, block: BlockPtr) -> Result<U256> {
+        Ok(self
+            .request(
+                "eth_getBalance",
+                (address, self.block_param(block)),
+                error::no_final_answers,
+            )
+            .await?)
+    }
+
+    /// `eth_getCode`: the code deployed at `address` as of `block` (empty for an account
+    /// without code), by hash unless configured otherwise, like [`call`](Self::call).
+    pub async fn code(&self, address: Address, block: BlockPtr) -> Result<Bytes> {
+        Ok(self
+            .request(
+                "eth_getCode",
+                (address, self.block_param(block)),
+                error::no_final_answers,
+            )
+            .await?)
+    }
+
+    /// How state queries (`eth_call`, `eth_getBalance`, `eth_getCode`) name their block.
+    fn block_param(&self, block: BlockPtr) -> CallBlock {
+        if self.inner.config.call_at_block_hash {
+            CallBlock::Hash {
+                block_hash: B256::from(block.hash),
+            }
+        } else {
+            CallBlock::Number(U64::from(block.number))
         }
     }
 
@@ -747,7 +777,8 @@ struct CallRequest<'a> {
     gas: Option<U64>,
 }
 
-/// The block parameter of `eth_call`: an EIP-1898 object or a number.
+/// The block parameter of `eth_call`, `eth_getBalance` and `eth_getCode`: an EIP-1898 object or
+/// a number.
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 enum CallBlock {

@@ -426,6 +426,66 @@ async fn failing_calls_are_reverts() {
     );
 }
 
+#[tokio::test]
+async fn balance_and_code_are_read_at_the_given_block() {
+    let anvil = Anvil::spawn().unwrap();
+    let client = anvil.client();
+    let payee = Address::repeat_byte(0x5a);
+    let wei = U256::from(10u64).pow(U256::from(18u64));
+    let paid = anvil
+        .send_transaction(TxRequest::call(payee, Bytes::new()).value(wei))
+        .await
+        .unwrap();
+    let paid_again = anvil
+        .send_transaction(TxRequest::call(payee, Bytes::new()).value(U256::from(3)))
+        .await
+        .unwrap();
+    let deployed_at = anvil
+        .send_transaction(TxRequest::create(emitter_code()))
+        .await
+        .unwrap();
+    let emitter = deployed_at.contract_address.unwrap();
+    let at = |receipt: &Receipt| ptr(receipt.block_number, receipt.block_hash);
+
+    // Each block sees its own state, not the head's.
+    assert_eq!(client.balance(payee, at(&paid)).await.unwrap(), wei);
+    assert_eq!(
+        client.balance(payee, at(&paid_again)).await.unwrap(),
+        wei + U256::from(3)
+    );
+    let genesis = client.block_by_number(0).await.unwrap().ptr();
+    assert_eq!(client.balance(payee, genesis).await.unwrap(), U256::ZERO);
+
+    // Code exists from the deployment's block on; an account that only holds ether has none.
+    assert!(client
+        .code(emitter, at(&paid_again))
+        .await
+        .unwrap()
+        .is_empty());
+    let code = client.code(emitter, at(&deployed_at)).await.unwrap();
+    let raw: Bytes = anvil
+        .request(
+            "eth_getCode",
+            json!([emitter, format!("0x{:x}", deployed_at.block_number)]),
+        )
+        .await
+        .unwrap();
+    assert!(!code.is_empty());
+    assert_eq!(code, raw);
+    assert!(client
+        .code(payee, at(&deployed_at))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // At a block the node doesn't know: an error (maybe a reorg), not a zero balance.
+    let unknown = ptr(paid.block_number, B256::repeat_byte(9));
+    let err = client.balance(payee, unknown).await.unwrap_err();
+    assert!(matches!(rpc_error(&err), RpcError::Rpc { .. }), "{err:#}");
+    let err = client.code(emitter, unknown).await.unwrap_err();
+    assert!(matches!(rpc_error(&err), RpcError::Rpc { .. }), "{err:#}");
+}
+
 /// The latest block as a pointer.
 async fn head(anvil: &Anvil) -> BlockPtr {
     let number = anvil.block_number().await.unwrap();
