@@ -19,6 +19,7 @@
 //! SQL as a bound parameter.
 
 mod cache;
+mod sql;
 mod sqlite;
 mod validation;
 

@@ -6,15 +6,6 @@
 //! the last committed transaction and never wait for the writer, so GraphQL queries do not stall
 //! behind indexing, and since a block is one transaction they never see half of one.
 
-mod codec;
-mod layout;
-mod meta;
-mod numeric;
-mod query;
-mod write;
-
-#[cfg(test)]
-mod test_rng;
 #[cfg(test)]
 mod tests;
 
@@ -28,7 +19,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use sprig_manifest::Schema;
 use sprig_value::{BlockPtr, Entity, EntityKey};
 
-use self::layout::{Layout, Table};
+use crate::sql::layout::{self, Layout, Table};
+use crate::sql::{codec, int, meta, query, write, Db, Dialect, Param, SqlValue, UniqueViolation};
 use crate::{
     BlockWrite, DeploymentStatus, EntityQuery, EntityReader, QueryStore, StoredDataSource,
     WritableStore,
@@ -72,7 +64,7 @@ impl SqliteStore {
         // which indexing simply redoes from the stored head.
         writer.pragma_update(None, "synchronous", "NORMAL")?;
         writer.set_prepared_statement_cache_capacity(BASE_STATEMENTS);
-        meta::init(&writer).with_context(|| format!("cannot open database {}", path.display()))?;
+        init(&writer).with_context(|| format!("cannot open database {}", path.display()))?;
         Ok(SqliteStore {
             connections: Arc::new(Connections {
                 path: path.to_path_buf(),
@@ -97,7 +89,7 @@ impl SqliteStore {
         let description = layout::describe(&schema);
         let mut writer = self.connections.writer();
         let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (id, layout) = match meta::find(&tx, name)? {
+        let (id, layout) = match meta::find(&mut SqliteDb(&tx), name)? {
             Some((id, stored)) => {
                 if stored != description {
                     bail!(
@@ -106,11 +98,11 @@ impl SqliteStore {
                         first_difference(&stored, &description)
                     );
                 }
-                (id, Layout::new(id, &schema)?)
+                (id, Layout::new(Dialect::Sqlite, id, &schema)?)
             }
             None => {
-                let id = meta::create(&tx, name, &description, &schema.sdl)?;
-                let layout = Layout::new(id, &schema)?;
+                let id = meta::create(&mut SqliteDb(&tx), name, &description, &schema.sdl)?;
+                let layout = Layout::new(Dialect::Sqlite, id, &schema)?;
                 for statement in layout.ddl() {
                     tx.execute(&statement, []).with_context(|| {
                         format!("cannot create the tables of deployment `{name}`: {statement}")
@@ -144,7 +136,7 @@ impl SqliteStore {
     /// Opens an existing deployment with the schema it was created with (for serving queries
     /// without the subgraph's files).
     pub fn open_deployment(&self, name: &str) -> Result<SqliteDeployment> {
-        let sdl = meta::schema_sdl(&self.connections.writer(), name)?
+        let sdl = meta::schema_sdl(&mut SqliteDb(&self.connections.writer()), name)?
             .ok_or_else(|| anyhow!("{} has no subgraph named `{name}`", self.path().display()))?;
         let schema = Schema::parse(&sdl)
             .with_context(|| format!("the stored schema of `{name}` does not parse"))?;
@@ -153,7 +145,7 @@ impl SqliteStore {
 
     /// The names of the deployments in this database, sorted.
     pub fn deployment_names(&self) -> Result<Vec<String>> {
-        meta::names(&self.connections.writer())
+        meta::names(&mut SqliteDb(&self.connections.writer()))
     }
 }
 
@@ -215,6 +207,91 @@ impl Connections {
     }
 }
 
+/// The version of the database layout, kept in `PRAGMA user_version`; bump it when the layout
+/// changes incompatibly.
+const FORMAT_VERSION: i64 = 1;
+
+/// Creates the metadata table in a new database, or checks that an existing database has a
+/// layout this version understands.
+fn init(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    match version {
+        0 => {
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS deployments (
+                   id INTEGER PRIMARY KEY,
+                   name TEXT NOT NULL UNIQUE,
+                   schema TEXT NOT NULL,
+                   schema_sdl TEXT NOT NULL,
+                   head_number INTEGER,
+                   head_hash BLOB,
+                   head_timestamp INTEGER,
+                   failure_block_number INTEGER,
+                   failure_block_hash BLOB,
+                   failure_handler TEXT,
+                   failure_message TEXT,
+                   failure_fatal INTEGER
+                 )",
+            )?;
+            conn.pragma_update(None, "user_version", FORMAT_VERSION)?;
+        }
+        FORMAT_VERSION => {}
+        other => bail!(
+            "the database has layout version {other}, but this version of Sprig understands only version {FORMAT_VERSION}; use a matching Sprig or another database file"
+        ),
+    }
+    Ok(())
+}
+
+/// Runs the shared SQL of `crate::sql` on a SQLite connection, through its prepared statement
+/// cache.
+struct SqliteDb<'a>(&'a Connection);
+
+impl SqliteDb<'_> {
+    fn prepare(&self, sql: &str, params: &[Param<'_>]) -> Result<rusqlite::CachedStatement<'_>> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        for (i, param) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, param)?;
+        }
+        Ok(stmt)
+    }
+}
+
+impl Db for SqliteDb<'_> {
+    fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+        let mut stmt = self.prepare(sql, params)?;
+        match stmt.raw_execute() {
+            Ok(changed) => Ok(changed as u64),
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(UniqueViolation.into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        row: &mut dyn FnMut(&[SqlValue]) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.prepare(sql, params)?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.raw_query();
+        let mut values = Vec::with_capacity(columns);
+        while let Some(r) = rows.next()? {
+            values.clear();
+            for i in 0..columns {
+                values.push(r.get::<_, SqlValue>(i)?);
+            }
+            row(&values)?;
+        }
+        Ok(())
+    }
+}
+
 fn open_connection(path: &Path, reader: bool) -> Result<Connection> {
     let conn = Connection::open(path)
         .with_context(|| format!("cannot open database {}", path.display()))?;
@@ -269,7 +346,7 @@ impl SqliteDeployment {
     pub fn status(&self) -> Result<DeploymentStatus> {
         self.inner
             .connections
-            .read(|conn| meta::status(conn, self.inner.id))
+            .read(|conn| meta::status(&mut SqliteDb(conn), self.inner.id))
             .with_context(|| format!("cannot read the status of deployment `{}`", self.name()))
     }
 
@@ -287,14 +364,11 @@ fn find_one(
     key: &EntityKey,
     block: Option<i64>,
 ) -> Result<Option<Entity>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    stmt.raw_bind_parameter(1, codec::id_to_sql(&key.id, &table.id)?)?;
-    if let Some(block) = block {
-        stmt.raw_bind_parameter(2, block)?;
-    }
-    let mut rows = stmt.raw_query();
-    rows.next()?
-        .map(|row| query::read_entity(row, table))
+    let mut params = vec![codec::id_to_sql(&key.id, &table.id)?];
+    params.extend(block.map(int));
+    SqliteDb(conn)
+        .first(sql, &params)?
+        .map(|row| query::read_entity(&row, table))
         .transpose()
 }
 
@@ -331,7 +405,8 @@ impl WritableStore for SqliteDeployment {
         // A savepoint per block: a block that fails half-way is undone alone, and the blocks
         // deferred before it stay ready to commit.
         conn.execute_batch("SAVEPOINT block")?;
-        match write::transact_block(&conn, inner.id, &inner.layout, &block, timestamp, &write) {
+        let db = &mut SqliteDb(&conn);
+        match write::transact_block(db, inner.id, &inner.layout, &block, timestamp, &write) {
             Ok(()) => Ok(conn.execute_batch("RELEASE block")?),
             Err(e) => {
                 conn.execute_batch("ROLLBACK TO block; RELEASE block")?;
@@ -355,18 +430,18 @@ impl WritableStore for SqliteDeployment {
 
     fn data_sources(&self) -> Result<Vec<StoredDataSource>> {
         let conn = self.inner.connections.writer();
-        meta::data_sources(&conn, &self.inner.layout)
+        meta::data_sources(&mut SqliteDb(&conn), &self.inner.layout)
             .with_context(|| format!("cannot load the data sources of `{}`", self.name()))
     }
 
     fn poi_digests(&self, block: u64) -> Result<Vec<(String, Vec<u8>)>> {
         let conn = self.inner.connections.writer();
-        meta::poi_digests(&conn, &self.inner.layout, block)
+        meta::poi_digests(&mut SqliteDb(&conn), &self.inner.layout, block)
     }
 
     fn recent_blocks(&self, limit: usize) -> Result<Vec<(BlockPtr, u64)>> {
         let conn = self.inner.connections.writer();
-        meta::recent_blocks(&conn, &self.inner.layout, limit)
+        meta::recent_blocks(&mut SqliteDb(&conn), &self.inner.layout, limit)
     }
 
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {
@@ -374,7 +449,7 @@ impl WritableStore for SqliteDeployment {
         let inner = &self.inner;
         let mut conn = inner.connections.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        write::revert_to(&tx, inner.id, &inner.layout, &block, timestamp)
+        write::revert_to(&mut SqliteDb(&tx), inner.id, &inner.layout, &block, timestamp)
             .and_then(|()| Ok(tx.commit()?))
             .with_context(|| {
                 format!(
@@ -391,12 +466,11 @@ impl QueryStore for SqliteDeployment {
             let table = self.table(&query.entity_type)?;
             let sql = query::collection(table, query)?;
             self.inner.connections.read(|conn| {
-                let mut stmt = conn.prepare_cached(&sql.sql)?;
-                let mut rows = stmt.query(rusqlite::params_from_iter(&sql.params))?;
                 let mut entities = Vec::new();
-                while let Some(row) = rows.next()? {
+                SqliteDb(conn).query(&sql.sql, &sql.params(), &mut |row| {
                     entities.push(query::read_entity(row, table)?);
-                }
+                    Ok(())
+                })?;
                 Ok(entities)
             })
         };

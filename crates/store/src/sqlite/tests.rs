@@ -6,7 +6,7 @@ use sprig_manifest::Schema;
 use sprig_value::{BigDecimal, BigInt, BlockPtr, Entity, EntityKey, Id, Value};
 use tempfile::TempDir;
 
-use super::test_rng::Rng;
+use crate::sql::test_rng::Rng;
 use super::{SqliteDeployment, SqliteStore};
 use crate::{
     BlockWrite, EntityCache, EntityModification, EntityQuery, EntityReader, Filter, OrderDirection,

@@ -6,24 +6,23 @@
 //! Both run inside the caller's transaction.
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
-use rusqlite::Connection;
 use sprig_value::{BlockPtr, Entity, EntityKey, Id, Value};
 
-use super::codec;
 use super::layout::{Layout, Table};
 use super::meta::{self, block_number};
+use super::{codec, int, Db, Param, UniqueViolation};
 use crate::{BlockWrite, EntityModification};
 
 /// Writes one block's changes and moves the head to `block`.
 pub(crate) fn transact_block(
-    conn: &Connection,
+    db: &mut impl Db,
     deployment: i64,
     layout: &Layout,
     block: &BlockPtr,
     timestamp: u64,
     write: &BlockWrite,
 ) -> Result<()> {
-    if let Some(head) = meta::status(conn, deployment)?.head {
+    if let Some(head) = meta::status(db, deployment)?.head {
         ensure!(
             block.number > head.number,
             "block {} does not follow the head, block {}",
@@ -33,7 +32,7 @@ pub(crate) fn transact_block(
     }
     let number = block_number(block.number)?;
     for modification in &write.modifications {
-        apply(conn, layout, number, modification).with_context(|| {
+        apply(db, layout, number, modification).with_context(|| {
             format!(
                 "cannot write {} at block {}",
                 modification.key(),
@@ -49,25 +48,25 @@ pub(crate) fn transact_block(
             data_source.creation_block,
             block.number
         );
-        meta::insert_data_source(conn, layout, data_source)?;
+        meta::insert_data_source(db, layout, data_source)?;
     }
     if let Some(failure) = &write.failure {
-        meta::set_failure(conn, deployment, failure)?;
+        meta::set_failure(db, deployment, failure)?;
     }
-    meta::insert_poi(conn, layout, block.number, &write.poi)?;
-    meta::insert_block(conn, layout, block, timestamp)?;
-    meta::set_head(conn, deployment, block, timestamp)
+    meta::insert_poi(db, layout, block.number, &write.poi)?;
+    meta::insert_block(db, layout, block, timestamp)?;
+    meta::set_head(db, deployment, block, timestamp)
 }
 
 /// Undoes every block after `block` and moves the head there.
 pub(crate) fn revert_to(
-    conn: &Connection,
+    db: &mut impl Db,
     deployment: i64,
     layout: &Layout,
     block: &BlockPtr,
     timestamp: u64,
 ) -> Result<()> {
-    let head = meta::status(conn, deployment)?
+    let head = meta::status(db, deployment)?
         .head
         .ok_or_else(|| anyhow!("cannot revert: no block has been written yet"))?;
     ensure!(
@@ -79,27 +78,31 @@ pub(crate) fn revert_to(
     let number = block_number(block.number)?;
     for table in layout.tables() {
         // Delete first: a reopened version can then never meet a newer current version of its id.
-        conn.prepare_cached(&format!("DELETE FROM {} WHERE block_from > ?1", table.sql))?
-            .execute([number])
-            .with_context(|| format!("cannot revert entities of type `{}`", table.entity_type))?;
+        db.execute(
+            &format!("DELETE FROM {} WHERE block_from > ?1", table.sql),
+            &[int(number)],
+        )
+        .with_context(|| format!("cannot revert entities of type `{}`", table.entity_type))?;
         if !table.immutable {
-            conn.prepare_cached(&format!(
-                "UPDATE {} SET block_to = NULL WHERE block_to > ?1",
-                table.sql
-            ))?
-            .execute([number])
+            db.execute(
+                &format!(
+                    "UPDATE {} SET block_to = NULL WHERE block_to > ?1",
+                    table.sql
+                ),
+                &[int(number)],
+            )
             .with_context(|| format!("cannot revert entities of type `{}`", table.entity_type))?;
         }
     }
-    meta::delete_data_sources_after(conn, layout, block.number)?;
-    meta::delete_blocks_after(conn, layout, block.number)?;
-    meta::delete_poi_after(conn, layout, block.number)?;
-    meta::clear_failure_after(conn, deployment, block.number)?;
-    meta::set_head(conn, deployment, block, timestamp)
+    meta::delete_data_sources_after(db, layout, block.number)?;
+    meta::delete_blocks_after(db, layout, block.number)?;
+    meta::delete_poi_after(db, layout, block.number)?;
+    meta::clear_failure_after(db, deployment, block.number)?;
+    meta::set_head(db, deployment, block, timestamp)
 }
 
 fn apply(
-    conn: &Connection,
+    db: &mut impl Db,
     layout: &Layout,
     block: i64,
     modification: &EntityModification,
@@ -112,15 +115,15 @@ fn apply(
         )
     })?;
     match modification {
-        EntityModification::Insert { key, data } => insert(conn, table, key, data, block),
+        EntityModification::Insert { key, data } => insert(db, table, key, data, block),
         EntityModification::Overwrite { key, data } => {
             ensure_mutable(table, "overwritten")?;
-            close(conn, table, key, block)?;
-            insert(conn, table, key, data, block)
+            close(db, table, key, block)?;
+            insert(db, table, key, data, block)
         }
         EntityModification::Remove { key } => {
             ensure_mutable(table, "removed")?;
-            close(conn, table, key, block)
+            close(db, table, key, block)
         }
     }
 }
@@ -135,17 +138,17 @@ fn ensure_mutable(table: &Table, action: &str) -> Result<()> {
 }
 
 fn insert(
-    conn: &Connection,
+    db: &mut impl Db,
     table: &Table,
     key: &EntityKey,
     data: &Entity,
     block: i64,
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(&table.insert_sql)?;
-    stmt.raw_bind_parameter(1, codec::id_to_sql(&key.id, &table.id)?)?;
-    stmt.raw_bind_parameter(2, block)?;
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(table.columns.len() + 2);
+    params.push(codec::id_to_sql(&key.id, &table.id)?);
+    params.push(int(block));
     let mut used = 0;
-    for (i, column) in table.columns.iter().enumerate() {
+    for column in &table.columns {
         let value = match data.get(&column.field) {
             Some(value) => {
                 used += 1;
@@ -153,7 +156,7 @@ fn insert(
             }
             None => &Value::Null,
         };
-        stmt.raw_bind_parameter(i + 3, codec::to_sql(value, column)?)?;
+        params.push(codec::to_sql(value, column)?);
     }
     if let Some(id) = data.get("id") {
         ensure!(
@@ -170,24 +173,22 @@ fn insert(
             .unwrap_or("?");
         bail!("the entity has field `{unknown}`, which is not a stored field of its type");
     }
-    stmt.raw_execute().map_err(|e| match e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
+    db.execute(&table.insert_sql, &params).map_err(|e| {
+        if e.is::<UniqueViolation>() {
             anyhow!("it already exists")
+        } else {
+            e
         }
-        e => e.into(),
     })?;
     Ok(())
 }
 
 /// Ends the current version at `block`.
-fn close(conn: &Connection, table: &Table, key: &EntityKey, block: i64) -> Result<()> {
-    let mut stmt = conn.prepare_cached(&table.close_sql)?;
-    let closed = stmt.execute(rusqlite::params![
-        block,
-        codec::id_to_sql(&key.id, &table.id)?
-    ])?;
+fn close(db: &mut impl Db, table: &Table, key: &EntityKey, block: i64) -> Result<()> {
+    let closed = db.execute(
+        &table.close_sql,
+        &[int(block), codec::id_to_sql(&key.id, &table.id)?],
+    )?;
     ensure!(closed == 1, "it does not exist");
     Ok(())
 }

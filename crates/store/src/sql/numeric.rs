@@ -167,7 +167,7 @@ fn decode(key: &[u8]) -> Result<Option<Decoded>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sqlite::test_rng::Rng;
+    use super::super::test_rng::Rng;
 
     fn int(s: &str) -> BigInt {
         s.parse().unwrap()

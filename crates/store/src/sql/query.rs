@@ -3,23 +3,35 @@
 //!
 //! Semantics follow graph-node's SQL (`relational_queries.rs`): SQL null handling, `in`/`not_in`
 //! with an empty list match nothing, string `contains`/`starts_with`/`ends_with` take `LIKE`
-//! pattern fragments (case-sensitive ones run as `GLOB`, since SQLite's `LIKE` ignores ASCII
+//! pattern fragments (case-sensitive ones run as `GLOB` in SQLite, whose `LIKE` ignores ASCII
 //! case), list `contains` means all values present and list `not_contains` means none present.
+//! The SQL is shared by both backends; the few constructs that differ ask the table's
+//! [`Dialect`].
 
 use anyhow::{anyhow, bail, Context, Result};
-use rusqlite::types::{ToSqlOutput, Value as SqlValue};
-use rusqlite::Row;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use sprig_value::{from_hex, BigDecimal, BigInt, Entity, Value};
 
 use super::codec;
 use super::layout::{Column, ColumnType, Table};
 use super::numeric;
+use super::{Dialect, Param, SqlValue};
 use crate::{EntityQuery, Filter, OrderDirection};
 
 /// SQL text and its parameters (`?1`, `?2`, ... in order).
 pub(crate) struct SqlQuery {
     pub sql: String,
     pub params: Vec<SqlValue>,
+}
+
+impl SqlQuery {
+    /// The parameters, for [`Db`](super::Db).
+    pub(crate) fn params(&self) -> Vec<Param<'_>> {
+        self.params
+            .iter()
+            .map(|value| Param::Borrowed(ValueRef::from(value)))
+            .collect()
+    }
 }
 
 /// The SQL for a collection query against `table`.
@@ -68,11 +80,16 @@ pub(crate) fn find_at_block_sql(table: &Table) -> String {
 }
 
 /// Reads a row selected with `table.select_list` into an entity (null fields left out).
-pub(crate) fn read_entity(row: &Row<'_>, table: &Table) -> Result<Entity> {
+pub(crate) fn read_entity(row: &[SqlValue], table: &Table) -> Result<Entity> {
+    let value = |i: usize| {
+        row.get(i)
+            .map(ValueRef::from)
+            .ok_or_else(|| anyhow!("internal error: the row has no column {i}"))
+    };
     let mut entity = Entity::new();
-    let id = codec::id_from_sql(row.get_ref(0)?, &table.id)?;
+    let id = codec::id_from_sql(value(0)?, &table.id)?;
     for (i, column) in table.columns.iter().enumerate() {
-        let value = codec::from_sql(row.get_ref(i + 1)?, column)
+        let value = codec::from_sql(value(i + 1)?, column)
             .with_context(|| format!("entity {}[{id}]", table.entity_type))?;
         if !value.is_null() {
             entity.insert(column.field.clone(), value);
@@ -141,8 +158,8 @@ impl Builder<'_> {
                 case_insensitive,
                 negated,
             } => self.like(field, &format!("%{suffix}"), *case_insensitive, *negated),
-            Filter::And(filters) => self.junction(filters, " AND ", "1"),
-            Filter::Or(filters) => self.junction(filters, " OR ", "0"),
+            Filter::And(filters) => self.junction(filters, " AND ", "TRUE"),
+            Filter::Or(filters) => self.junction(filters, " OR ", "FALSE"),
         }
     }
 
@@ -189,7 +206,7 @@ impl Builder<'_> {
             bail!("`in` and `not_in` are not supported on list field `{field}`");
         }
         if values.is_empty() {
-            return Ok("0".to_string());
+            return Ok("FALSE".to_string());
         }
         let sql = format!("e.{}", column.sql);
         let mut parts = Vec::new();
@@ -224,24 +241,34 @@ impl Builder<'_> {
                 Value::List(items) => items.as_slice(),
                 single => std::slice::from_ref(single),
             };
+            let dialect = self.table.dialect;
             let mut params = Vec::with_capacity(items.len());
             for item in items {
                 let json = codec::element_to_json(&coerce(item, column)?, column.column_type)?;
-                params.push(match json {
-                    serde_json::Value::String(s) => SqlValue::Text(s),
-                    serde_json::Value::Bool(b) => SqlValue::Integer(i64::from(b)),
-                    serde_json::Value::Number(n) => {
+                params.push(match (dialect, json) {
+                    // SQLite's `json_each` yields SQL values; PostgreSQL's elements are JSONB.
+                    (Dialect::Postgres, json) => SqlValue::Text(json.to_string()),
+                    (Dialect::Sqlite, serde_json::Value::String(s)) => SqlValue::Text(s),
+                    (Dialect::Sqlite, serde_json::Value::Bool(b)) => {
+                        SqlValue::Integer(i64::from(b))
+                    }
+                    (Dialect::Sqlite, serde_json::Value::Number(n)) => {
                         SqlValue::Integer(n.as_i64().context("list element out of range")?)
                     }
-                    _ => SqlValue::Null,
+                    (Dialect::Sqlite, _) => SqlValue::Null,
                 });
             }
             let placeholders: Vec<String> = params
                 .into_iter()
                 .map(|p| format!("?{}", self.param(p)))
                 .collect();
-            let element = |condition: String| {
-                format!("EXISTS (SELECT 1 FROM json_each({sql}) AS j WHERE j.value {condition})")
+            let element = |condition: String| match dialect {
+                Dialect::Sqlite => format!(
+                    "EXISTS (SELECT 1 FROM json_each({sql}) AS j WHERE j.value {condition})"
+                ),
+                Dialect::Postgres => format!(
+                    "EXISTS (SELECT 1 FROM jsonb_array_elements({sql}) AS j(value) WHERE j.value {condition})"
+                ),
             };
             return Ok(match (negated, placeholders.is_empty()) {
                 (_, true) => format!("{sql} IS NOT NULL"),
@@ -265,7 +292,10 @@ impl Builder<'_> {
             (ColumnType::Bytes, _) => {
                 let n = self.param(scalar_param(value, column)?);
                 let cmp = if negated { "= 0" } else { "> 0" };
-                Ok(format!("instr({sql}, ?{n}) {cmp}"))
+                Ok(match self.table.dialect {
+                    Dialect::Sqlite => format!("instr({sql}, ?{n}) {cmp}"),
+                    Dialect::Postgres => format!("position(?{n} in {sql}) {cmp}"),
+                })
             }
             _ => bail!(
                 "`contains` is not supported on field `{field}` of type {}",
@@ -287,12 +317,21 @@ impl Builder<'_> {
         }
         let sql = format!("e.{}", column.sql);
         let not = if negated { "NOT " } else { "" };
-        Ok(if case_insensitive {
-            let n = self.param(SqlValue::Text(pattern.to_string()));
-            format!("{sql} {not}LIKE ?{n} ESCAPE '\\'")
-        } else {
-            let n = self.param(SqlValue::Text(like_to_glob(pattern)));
-            format!("{sql} {not}GLOB ?{n}")
+        Ok(match (self.table.dialect, case_insensitive) {
+            (Dialect::Sqlite, true) => {
+                let n = self.param(SqlValue::Text(pattern.to_string()));
+                format!("{sql} {not}LIKE ?{n} ESCAPE '\\'")
+            }
+            (Dialect::Sqlite, false) => {
+                let n = self.param(SqlValue::Text(like_to_glob(pattern)));
+                format!("{sql} {not}GLOB ?{n}")
+            }
+            // A backslash escapes in PostgreSQL's patterns by default.
+            (Dialect::Postgres, case_insensitive) => {
+                let n = self.param(SqlValue::Text(pattern.to_string()));
+                let op = if case_insensitive { "ILIKE" } else { "LIKE" };
+                format!("{sql} {not}{op} ?{n}")
+            }
         })
     }
 

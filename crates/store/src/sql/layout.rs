@@ -1,18 +1,23 @@
-//! How a deployment's entity types map to SQLite tables: names, column types, DDL, and the
-//! statements every write and lookup uses.
+//! How a deployment's entity types map to tables: names, column types, DDL, and the statements
+//! every write and lookup uses.
 //!
 //! Every deployment has a number `N` (its row in the `deployments` table). Entity type `FooBar`
-//! lives in table `sgdN_foo_bar` (graph-node's schema `sgdN`, flattened into a name prefix);
-//! the deployment's data sources live in `sgdN$data_sources`. Columns are snake_case field
-//! names. Each table has:
+//! lives in table `sgdN.foo_bar` in PostgreSQL (graph-node's layout: a schema per deployment)
+//! and `sgdN_foo_bar` in SQLite (the schema flattened into a name prefix); the deployment's data
+//! sources, recent blocks and proof-of-indexing digests live beside them (`sgdN.data_sources$`,
+//! `sgdN$data_sources`). Columns are snake_case field names. Each table has:
 //!
 //! ```text
-//! vid         INTEGER PRIMARY KEY  -- row version
-//! id          TEXT | BLOB | INTEGER (by the id type)
-//! block_from  INTEGER NOT NULL     -- first block the version is visible at
-//! block_to    INTEGER              -- first block it is not (NULL = current); mutable types only
-//! <field>...                       -- one column per stored field, nullable
+//! vid         row version, primary key
+//! id          text | bytes | int8 (by the id type)
+//! block_from  first block the version is visible at
+//! block_to    first block it is not (NULL = current); mutable types only
+//! <field>...  one column per stored field, nullable
 //! ```
+//!
+//! Both backends store the same values: BigInt and BigDecimal as the order-preserving byte keys
+//! of `numeric.rs`, lists as JSON arrays, text compared bytewise (`COLLATE "C"` in PostgreSQL),
+//! so that filters and sorting give identical answers on either.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -21,6 +26,7 @@ use anyhow::{anyhow, bail, Result};
 use sprig_manifest::{BaseType, EntityType, ScalarType, Schema};
 use sprig_value::IdType;
 
+use super::Dialect;
 use crate::validation::type_name;
 
 /// Columns every entity table has; fields may not map onto them.
@@ -56,13 +62,22 @@ impl ColumnType {
         }
     }
 
-    fn sql_type(self) -> &'static str {
-        match self {
-            ColumnType::Text => "TEXT",
-            ColumnType::Bytes | ColumnType::BigInt | ColumnType::BigDecimal => "BLOB",
-            ColumnType::Int | ColumnType::Int8 | ColumnType::Timestamp | ColumnType::Boolean => {
-                "INTEGER"
+    fn sql_type(self, dialect: Dialect) -> &'static str {
+        match (dialect, self) {
+            (Dialect::Sqlite, ColumnType::Text) => "TEXT",
+            (Dialect::Sqlite, ColumnType::Bytes | ColumnType::BigInt | ColumnType::BigDecimal) => {
+                "BLOB"
             }
+            (Dialect::Sqlite, _) => "INTEGER",
+            // Bytewise order, as in SQLite, whatever the database's locale.
+            (Dialect::Postgres, ColumnType::Text) => "TEXT COLLATE \"C\"",
+            (
+                Dialect::Postgres,
+                ColumnType::Bytes | ColumnType::BigInt | ColumnType::BigDecimal,
+            ) => "BYTEA",
+            (Dialect::Postgres, ColumnType::Int) => "INT4",
+            (Dialect::Postgres, ColumnType::Int8 | ColumnType::Timestamp) => "INT8",
+            (Dialect::Postgres, ColumnType::Boolean) => "BOOLEAN",
         }
     }
 
@@ -89,15 +104,18 @@ pub(crate) struct Column {
     /// The quoted SQL column name.
     pub sql: String,
     pub column_type: ColumnType,
-    /// Lists are stored as TEXT holding a JSON array.
+    /// Lists are stored as a JSON array (TEXT in SQLite, JSONB in PostgreSQL).
     pub list: bool,
 }
 
 /// The table of one entity type.
 #[derive(Debug)]
 pub(crate) struct Table {
+    pub dialect: Dialect,
+    /// The table's position in the layout.
+    pub number: usize,
     pub entity_type: String,
-    /// The quoted SQL table name.
+    /// The quoted (and in PostgreSQL schema-qualified) SQL table name.
     pub sql: String,
     pub immutable: bool,
     pub id: Column,
@@ -126,7 +144,7 @@ impl Table {
     /// `Some(n)` means the block number is bound as parameter `?n`.
     pub(crate) fn visible_at(&self, block: Option<usize>) -> String {
         match (block, self.immutable) {
-            (None, true) => "1".to_string(),
+            (None, true) => "TRUE".to_string(),
             (None, false) => "block_to IS NULL".to_string(),
             (Some(param), true) => format!("block_from <= ?{param}"),
             (Some(param), false) => {
@@ -137,19 +155,22 @@ impl Table {
 
     fn ddl(&self) -> Vec<String> {
         let name = &self.sql;
-        let index = |suffix: &str| quote(&format!("{}${suffix}", unquote(name)));
+        let index = |suffix: &str| self.index_name(suffix);
+        let types = Types::of(self.dialect);
         let mut table = format!(
-            "CREATE TABLE IF NOT EXISTS {name} (\n  vid INTEGER PRIMARY KEY,\n  id {} NOT NULL,\n  block_from INTEGER NOT NULL",
-            self.id.column_type.sql_type()
+            "CREATE TABLE IF NOT EXISTS {name} (\n  vid {},\n  id {} NOT NULL,\n  block_from {} NOT NULL",
+            types.vid,
+            self.id.column_type.sql_type(self.dialect),
+            types.int8
         );
         if !self.immutable {
-            table.push_str(",\n  block_to INTEGER");
+            let _ = write!(table, ",\n  block_to {}", types.int8);
         }
         for column in &self.columns {
             let sql_type = if column.list {
-                "TEXT"
+                types.json
             } else {
-                column.column_type.sql_type()
+                column.column_type.sql_type(self.dialect)
             };
             let _ = write!(table, ",\n  {} {sql_type}", column.sql);
         }
@@ -187,20 +208,69 @@ impl Table {
         };
         // Filters and sorting of current rows, the common query. List columns hold JSON, which
         // an index would not help with.
-        for column in self.columns.iter().filter(|c| !c.list) {
+        for (i, column) in self.columns.iter().enumerate().filter(|(_, c)| !c.list) {
+            let suffix = match self.dialect {
+                Dialect::Sqlite => unquote(&column.sql).to_string(),
+                Dialect::Postgres => format!("c{i}"),
+            };
             ddl.push(format!(
                 "CREATE INDEX IF NOT EXISTS {} ON {name}({}){current}",
-                index(unquote(&column.sql)),
+                index(&suffix),
                 column.sql
             ));
         }
         ddl
+    }
+
+    /// The quoted name of one of the table's indexes. PostgreSQL keeps index names per schema
+    /// and cuts them at 63 bytes, so there they are short numbered names (`i3_c5`: table 3,
+    /// column 5) that cannot collide after cutting.
+    fn index_name(&self, suffix: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => quote(&format!("{}${suffix}", unquote(&self.sql))),
+            Dialect::Postgres => quote(&format!("i{}_{suffix}", self.number)),
+        }
+    }
+}
+
+/// Column types of the bookkeeping columns, by dialect.
+struct Types {
+    /// The row version: an auto-assigned primary key.
+    vid: &'static str,
+    int8: &'static str,
+    blob: &'static str,
+    json: &'static str,
+    /// Text compared bytewise.
+    text: &'static str,
+}
+
+impl Types {
+    fn of(dialect: Dialect) -> Types {
+        match dialect {
+            Dialect::Sqlite => Types {
+                vid: "INTEGER PRIMARY KEY",
+                int8: "INTEGER",
+                blob: "BLOB",
+                json: "TEXT",
+                text: "TEXT",
+            },
+            Dialect::Postgres => Types {
+                vid: "INT8 GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                int8: "INT8",
+                blob: "BYTEA",
+                json: "JSONB",
+                text: "TEXT COLLATE \"C\"",
+            },
+        }
     }
 }
 
 /// All tables of one deployment.
 #[derive(Debug)]
 pub(crate) struct Layout {
+    dialect: Dialect,
+    /// The quoted name of the deployment's PostgreSQL schema (`sgdN`).
+    schema: String,
     tables: Vec<Table>,
     by_type: HashMap<String, usize>,
     /// The quoted name of the data sources table.
@@ -215,13 +285,23 @@ pub(crate) struct Layout {
 impl Layout {
     /// The layout of deployment number `deployment` with `schema`. Fails if two types or two
     /// fields of a type would share a table or column name.
-    pub(crate) fn new(deployment: i64, schema: &Schema) -> Result<Layout> {
+    pub(crate) fn new(dialect: Dialect, deployment: i64, schema: &Schema) -> Result<Layout> {
         let prefix = format!("sgd{deployment}");
+        let name = |name: &str| match dialect {
+            Dialect::Sqlite => quote(&format!("{prefix}_{name}")),
+            Dialect::Postgres => format!("{}.{}", quote(&prefix), quote(name)),
+        };
+        // `$` cannot occur in a snake-cased GraphQL name, so the bookkeeping tables never meet
+        // an entity type's.
+        let bookkeeping = |name: &str| match dialect {
+            Dialect::Sqlite => quote(&format!("{prefix}${name}")),
+            Dialect::Postgres => format!("{}.{}", quote(&prefix), quote(&format!("{name}$"))),
+        };
         let mut tables = Vec::with_capacity(schema.entity_types.len());
         let mut by_type = HashMap::new();
         let mut by_table: HashMap<String, &str> = HashMap::new();
         for entity_type in &schema.entity_types {
-            let table_name = format!("{prefix}_{}", snake_case(&entity_type.name));
+            let table_name = snake_case(&entity_type.name);
             if let Some(other) = by_table.insert(table_name.clone(), &entity_type.name) {
                 bail!(
                     "entity types `{other}` and `{}` would share the table `{table_name}`; rename one of them",
@@ -229,14 +309,23 @@ impl Layout {
                 );
             }
             by_type.insert(entity_type.name.clone(), tables.len());
-            tables.push(table(schema, entity_type, &table_name)?);
+            let number = tables.len();
+            tables.push(table(
+                dialect,
+                schema,
+                entity_type,
+                name(&table_name),
+                number,
+            )?);
         }
         Ok(Layout {
+            dialect,
+            schema: quote(&prefix),
             tables,
             by_type,
-            data_sources: quote(&format!("{prefix}$data_sources")),
-            blocks: quote(&format!("{prefix}$blocks")),
-            poi: quote(&format!("{prefix}$poi")),
+            data_sources: bookkeeping("data_sources"),
+            blocks: bookkeeping("blocks"),
+            poi: bookkeeping("poi"),
         })
     }
 
@@ -251,17 +340,28 @@ impl Layout {
 
     /// The statements creating every table and index (idempotent).
     pub(crate) fn ddl(&self) -> Vec<String> {
-        let mut ddl: Vec<String> = self.tables.iter().flat_map(Table::ddl).collect();
+        let mut ddl = Vec::new();
+        if self.dialect == Dialect::Postgres {
+            ddl.push(format!("CREATE SCHEMA IF NOT EXISTS {}", self.schema));
+        }
+        ddl.extend(self.tables.iter().flat_map(Table::ddl));
+        let Types {
+            vid,
+            int8,
+            blob,
+            text,
+            ..
+        } = Types::of(self.dialect);
         ddl.push(format!(
-            "CREATE TABLE IF NOT EXISTS {} (\n  vid INTEGER PRIMARY KEY,\n  template TEXT NOT NULL,\n  params TEXT NOT NULL,\n  context TEXT,\n  creation_block INTEGER NOT NULL\n)",
+            "CREATE TABLE IF NOT EXISTS {} (\n  vid {vid},\n  template TEXT NOT NULL,\n  params TEXT NOT NULL,\n  context TEXT,\n  creation_block {int8} NOT NULL\n)",
             self.data_sources
         ));
         ddl.push(format!(
-            "CREATE TABLE IF NOT EXISTS {} (\n  number INTEGER PRIMARY KEY,\n  hash BLOB NOT NULL,\n  timestamp INTEGER NOT NULL\n)",
+            "CREATE TABLE IF NOT EXISTS {} (\n  number {int8} PRIMARY KEY,\n  hash {blob} NOT NULL,\n  timestamp {int8} NOT NULL\n)",
             self.blocks
         ));
         ddl.push(format!(
-            "CREATE TABLE IF NOT EXISTS {} (\n  region TEXT NOT NULL,\n  block INTEGER NOT NULL,\n  digest BLOB NOT NULL,\n  PRIMARY KEY (region, block)\n)",
+            "CREATE TABLE IF NOT EXISTS {} (\n  region {text} NOT NULL,\n  block {int8} NOT NULL,\n  digest {blob} NOT NULL,\n  PRIMARY KEY (region, block)\n)",
             self.poi
         ));
         ddl
@@ -281,7 +381,13 @@ impl Layout {
     }
 }
 
-fn table(schema: &Schema, entity_type: &EntityType, table_name: &str) -> Result<Table> {
+fn table(
+    dialect: Dialect,
+    schema: &Schema,
+    entity_type: &EntityType,
+    sql: String,
+    number: usize,
+) -> Result<Table> {
     let mut columns: Vec<Column> = Vec::new();
     let mut by_name: HashMap<String, &str> = HashMap::new();
     for field in entity_type.stored_fields().filter(|f| f.name != "id") {
@@ -336,7 +442,6 @@ fn table(schema: &Schema, entity_type: &EntityType, table_name: &str) -> Result<
         column_type: ColumnType::of_id(entity_type.id_type),
         list: false,
     };
-    let sql = quote(table_name);
     let select_list = std::iter::once("id")
         .chain(columns.iter().map(|c| c.sql.as_str()))
         .collect::<Vec<_>>()
@@ -357,6 +462,8 @@ fn table(schema: &Schema, entity_type: &EntityType, table_name: &str) -> Result<
         " AND block_to IS NULL"
     };
     Ok(Table {
+        dialect,
+        number,
         entity_type: entity_type.name.clone(),
         immutable: entity_type.immutable,
         close_sql: format!("UPDATE {sql} SET block_to = ?1 WHERE id = ?2 AND block_to IS NULL"),
@@ -465,11 +572,11 @@ mod tests {
         let schema =
             Schema::parse("type A @entity(immutable: false) { id: ID! fooBar: Int foo_bar: Int }")
                 .unwrap();
-        let err = Layout::new(1, &schema).unwrap_err().to_string();
+        let err = Layout::new(Dialect::Sqlite, 1, &schema).unwrap_err().to_string();
         assert!(err.contains("share the column `foo_bar`"), "{err}");
         let schema =
             Schema::parse("type A @entity(immutable: false) { id: ID! blockFrom: Int }").unwrap();
-        let err = Layout::new(1, &schema).unwrap_err().to_string();
+        let err = Layout::new(Dialect::Sqlite, 1, &schema).unwrap_err().to_string();
         assert!(err.contains("reserves"), "{err}");
     }
 
