@@ -7,12 +7,12 @@
 //! produce the minimal [`EntityModification`]s.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use sprig_manifest::{EntityType, Schema};
-use sprig_value::{Entity, EntityKey};
+use sprig_value::{Entity, EntityKey, Id};
 
 use crate::validation::validate_entity;
 use crate::{EntityModification, EntityReader};
@@ -155,6 +155,71 @@ impl EntityCache {
     /// `set` of a stored entity it holds only the fields that were set.
     pub fn get_in_block(&self, key: &EntityKey) -> Option<Entity> {
         self.apply_in_block(key, None)
+    }
+
+    /// The entities of type `entity_type` whose field `field` equals `id`, as the mapping sees
+    /// them now, sorted by id: what a `@derivedFrom(field: "<field>")` field of the entity with
+    /// that id lists (`store.loadRelated`, graph-node's `EntityCache::load_related`).
+    ///
+    /// `entity_type` must be an entity type and `field` one of its stored, non-list fields (see
+    /// [`EntityReader::get_derived`]). The candidates are the entities the store matches plus
+    /// every entity of the type this block has written; each is taken in its current state (the
+    /// store's, then the block's and the running handler's writes) and kept if it still points
+    /// at `id`. So an entity written in this block to point elsewhere, or removed, drops out, and
+    /// one written to point here joins.
+    ///
+    /// graph-node starts an in-block candidate the store did not match from an empty entity, so
+    /// after a partial `store.set` it lists only the fields that were set; this returns the whole
+    /// entity, as `get` does. graph-ts's `save()` writes every field, so mappings see no
+    /// difference.
+    pub fn load_related(&mut self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>> {
+        let id_type = self
+            .schema
+            .entity_type(entity_type)
+            .ok_or_else(|| anyhow!("unknown entity type `{entity_type}`"))?
+            .id_type;
+        let stored = self
+            .store
+            .get_derived(entity_type, field, id)
+            .with_context(|| {
+                format!("failed to load the `{entity_type}` entities whose `{field}` is {id}")
+            })?;
+        let mut candidates = BTreeSet::new();
+        for entity in stored {
+            let key = entity
+                .get("id")
+                .and_then(|value| Id::from_value(value, id_type))
+                .map(|id| EntityKey {
+                    entity_type: entity_type.to_string(),
+                    id,
+                })
+                .ok_or_else(|| {
+                    anyhow!("the store returned a `{entity_type}` entity without a valid id")
+                })?;
+            // Remember the store's state as `get` would, unless it was read before (the store
+            // does not change during a block, so both reads agree).
+            self.current
+                .entry(key.clone())
+                .or_insert_with(|| Some(entity));
+            candidates.insert(key);
+        }
+        candidates.extend(
+            self.updates
+                .keys()
+                .chain(self.handler_updates.keys())
+                .filter(|key| key.entity_type == entity_type)
+                .cloned(),
+        );
+        let wanted = id.to_value();
+        let mut related = Vec::new();
+        for key in candidates {
+            if let Some(entity) = self.get(&key)? {
+                if entity.get(field) == Some(&wanted) {
+                    related.push(entity);
+                }
+            }
+        }
+        Ok(related)
     }
 
     /// Writes `data` as a partial update of the entity: its fields are merged into the current
@@ -315,8 +380,10 @@ mod tests {
           balance: BigInt!
           name: String
           transfers: [Transfer!]! @derivedFrom(field: "from")
+          pets: [Pet!]! @derivedFrom(field: "owner")
         }
         type Transfer @entity(immutable: true) { id: ID! from: Account! }
+        type Pet @entity(immutable: false) { id: ID! owner: Account name: String }
     "#;
 
     /// A store with fixed contents that counts its reads.
@@ -330,6 +397,20 @@ mod tests {
         fn get(&self, key: &EntityKey) -> Result<Option<Entity>> {
             self.reads.fetch_add(1, Ordering::SeqCst);
             Ok(self.entities.get(key).cloned())
+        }
+
+        fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>> {
+            let wanted = id.to_value();
+            // Newest first: the cache must not depend on the store's order.
+            Ok(self
+                .entities
+                .iter()
+                .rev()
+                .filter(|(key, entity)| {
+                    key.entity_type == entity_type && entity.get(field) == Some(&wanted)
+                })
+                .map(|(_, entity)| entity.clone())
+                .collect())
         }
     }
 
@@ -554,6 +635,89 @@ mod tests {
                 key: key("Transfer", "u"),
                 data: entity(&[("id", text("u")), ("from", text("b"))]),
             }]
+        );
+    }
+
+    /// Ids of entities, in order.
+    fn ids(entities: &[Entity]) -> Vec<String> {
+        entities.iter().map(|e| e["id"].to_string()).collect()
+    }
+
+    fn pet(owner: &str) -> Entity {
+        entity(&[("owner", text(owner))])
+    }
+
+    #[test]
+    fn load_related_combines_the_store_and_the_block() {
+        let (mut cache, _) = new_cache();
+        let a = Id::String("a".into());
+        assert_eq!(
+            ids(&cache.load_related("Transfer", "from", &a).unwrap()),
+            ["t"]
+        );
+        assert_eq!(cache.load_related("Pet", "owner", &a).unwrap(), vec![]);
+
+        cache.set(key("Pet", "p2"), pet("a")).unwrap();
+        cache.set(key("Pet", "p1"), pet("a")).unwrap();
+        cache.set(key("Pet", "p3"), pet("b")).unwrap();
+        let related = cache.load_related("Pet", "owner", &a).unwrap();
+        assert_eq!(ids(&related), ["p1", "p2"], "sorted by id, p3 belongs to b");
+        assert_eq!(
+            related[0],
+            entity(&[("id", text("p1")), ("owner", text("a"))])
+        );
+
+        // The running handler's writes count, and go away with it.
+        cache.enter_handler();
+        cache.set(key("Pet", "p3"), pet("a")).unwrap();
+        cache.remove(key("Pet", "p1")).unwrap();
+        cache
+            .set(key("Pet", "p2"), entity(&[("owner", Value::Null)]))
+            .unwrap();
+        assert_eq!(
+            ids(&cache.load_related("Pet", "owner", &a).unwrap()),
+            ["p3"]
+        );
+        cache.exit_handler_and_discard();
+        assert_eq!(
+            ids(&cache.load_related("Pet", "owner", &a).unwrap()),
+            ["p1", "p2"]
+        );
+        // The same candidates, filtered for another owner.
+        let b = Id::String("b".into());
+        assert_eq!(
+            ids(&cache.load_related("Pet", "owner", &b).unwrap()),
+            ["p3"]
+        );
+    }
+
+    #[test]
+    fn load_related_sees_stored_entities_moved_or_removed_in_the_block() {
+        let mut store = FakeStore::default();
+        for (id, owner) in [("s1", "a"), ("s2", "a"), ("s3", "b"), ("s4", "a")] {
+            let mut pet = pet(owner);
+            pet.insert("id".into(), text(id));
+            pet.insert("name".into(), text(&format!("stored {id}")));
+            store.entities.insert(key("Pet", id), pet);
+        }
+        let schema = Arc::new(Schema::parse(SDL).unwrap());
+        let mut cache = EntityCache::new(Arc::new(store), schema);
+        let a = Id::String("a".into());
+        assert_eq!(
+            ids(&cache.load_related("Pet", "owner", &a).unwrap()),
+            ["s1", "s2", "s4"]
+        );
+        // Moved away, moved here (a partial write: the stored fields stay), removed.
+        cache.set(key("Pet", "s1"), pet("b")).unwrap();
+        cache.set(key("Pet", "s3"), pet("a")).unwrap();
+        cache.remove(key("Pet", "s4")).unwrap();
+        let related = cache.load_related("Pet", "owner", &a).unwrap();
+        assert_eq!(ids(&related), ["s2", "s3"]);
+        assert_eq!(related[1]["name"], text("stored s3"));
+        // What load_related read is what `get` sees.
+        assert_eq!(
+            cache.get(&key("Pet", "s2")).unwrap().unwrap()["name"],
+            text("stored s2")
         );
     }
 

@@ -19,15 +19,22 @@
 //! SQL as a bound parameter.
 
 mod cache;
+mod postgres;
 mod sql;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 mod validation;
 
 pub use cache::{EntityCache, EntityWrite};
+pub use postgres::{PostgresDeployment, PostgresStore};
 pub use sqlite::{SqliteDeployment, SqliteStore};
 
+use std::sync::Arc;
+
 use anyhow::Result;
-use sprig_value::{BlockPtr, Entity, EntityKey, Value};
+use sprig_manifest::Schema;
+use sprig_value::{BlockPtr, Entity, EntityKey, Id, Value};
 
 /// One change to one entity, produced by the entity cache at the end of a block.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,6 +114,21 @@ pub struct DeploymentStatus {
 pub trait EntityReader: Send + Sync {
     /// The current version of an entity, or `None` if it does not exist.
     fn get(&self, key: &EntityKey) -> Result<Option<Entity>>;
+
+    /// The current entities of type `entity_type` whose field `field` equals `id`, in any order:
+    /// the entities a `@derivedFrom(field: "<field>")` field of the entity with that id lists
+    /// (`store.loadRelated`; graph-node's `get_derived`).
+    ///
+    /// `entity_type` is an entity type (not an interface) and `field` one of its stored fields
+    /// that is not a list: a reference, or `id` itself. `id` has the id type of the referenced
+    /// entity, which is how the field stores it (a `String` id matches `Value::String`, a `Bytes`
+    /// id `Value::Bytes`, an `Int8` id `Value::Int8`). Like [`get`](Self::get), this sees
+    /// everything written so far, deferred blocks included.
+    fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>> {
+        // TEMPORARY (until the SQLite implementation lands): keeps the crate building.
+        let _ = (entity_type, field, id);
+        anyhow::bail!("get_derived is not implemented by this store")
+    }
 }
 
 /// Writes blocks of one deployment.
@@ -250,4 +272,161 @@ pub trait QueryStore: Send + Sync {
 
     /// Progress and failure state, for `_meta`.
     fn status(&self) -> Result<DeploymentStatus>;
+}
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+/// A database holding deployments: a SQLite file (the default) or a PostgreSQL database.
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// A SQLite database file.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL database.
+    Postgres(PostgresStore),
+}
+
+impl Store {
+    /// Whether `location` names a PostgreSQL database (a `postgres://` or `postgresql://` URL)
+    /// rather than a SQLite file.
+    pub fn is_postgres_url(location: &str) -> bool {
+        location.starts_with("postgres://") || location.starts_with("postgresql://")
+    }
+
+    /// Opens the database at `location`: a PostgreSQL URL, or else the path of a SQLite file
+    /// (created if missing).
+    pub fn open(location: &str) -> Result<Store> {
+        if Store::is_postgres_url(location) {
+            PostgresStore::connect(location).map(Store::Postgres)
+        } else {
+            SqliteStore::open(location).map(Store::Sqlite)
+        }
+    }
+
+    /// The file path or the URL (without password), for messages.
+    pub fn location(&self) -> String {
+        match self {
+            Store::Sqlite(store) => store.path().display().to_string(),
+            Store::Postgres(store) => store.location().to_string(),
+        }
+    }
+
+    /// The deployment `name`, created with `schema` if it does not exist yet. An existing
+    /// deployment must have been created with the same schema.
+    pub fn deployment(&self, name: &str, schema: Arc<Schema>) -> Result<Deployment> {
+        Ok(match self {
+            Store::Sqlite(store) => Deployment::Sqlite(store.deployment(name, schema)?),
+            Store::Postgres(store) => Deployment::Postgres(store.deployment(name, schema)?),
+        })
+    }
+
+    /// Opens an existing deployment with the schema it was created with.
+    pub fn open_deployment(&self, name: &str) -> Result<Deployment> {
+        Ok(match self {
+            Store::Sqlite(store) => Deployment::Sqlite(store.open_deployment(name)?),
+            Store::Postgres(store) => Deployment::Postgres(store.open_deployment(name)?),
+        })
+    }
+
+    /// The names of the deployments in this database, sorted.
+    pub fn deployment_names(&self) -> Result<Vec<String>> {
+        match self {
+            Store::Sqlite(store) => store.deployment_names(),
+            Store::Postgres(store) => store.deployment_names(),
+        }
+    }
+}
+
+/// One deployment of a [`Store`], in either backend.
+#[derive(Clone, Debug)]
+pub enum Deployment {
+    /// In a SQLite file.
+    Sqlite(SqliteDeployment),
+    /// In a PostgreSQL database.
+    Postgres(PostgresDeployment),
+}
+
+/// Runs the same expression on whichever backend a [`Deployment`] is.
+macro_rules! on_backend {
+    ($deployment:expr, $d:ident => $e:expr) => {
+        match $deployment {
+            Deployment::Sqlite($d) => $e,
+            Deployment::Postgres($d) => $e,
+        }
+    };
+}
+
+impl Deployment {
+    /// The deployment's name.
+    pub fn name(&self) -> &str {
+        on_backend!(self, d => d.name())
+    }
+
+    /// The schema the deployment was opened with.
+    pub fn schema(&self) -> &Arc<Schema> {
+        on_backend!(self, d => d.schema())
+    }
+
+    /// Progress and failure state of committed blocks.
+    pub fn status(&self) -> Result<DeploymentStatus> {
+        on_backend!(self, d => d.status())
+    }
+}
+
+impl EntityReader for Deployment {
+    fn get(&self, key: &EntityKey) -> Result<Option<Entity>> {
+        on_backend!(self, d => d.get(key))
+    }
+}
+
+impl WritableStore for Deployment {
+    fn status(&self) -> Result<DeploymentStatus> {
+        Deployment::status(self)
+    }
+
+    fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()> {
+        on_backend!(self, d => d.transact_block(block, timestamp, write))
+    }
+
+    fn transact_block_deferred(
+        &self,
+        block: BlockPtr,
+        timestamp: u64,
+        write: BlockWrite,
+    ) -> Result<()> {
+        on_backend!(self, d => d.transact_block_deferred(block, timestamp, write))
+    }
+
+    fn flush(&self) -> Result<()> {
+        on_backend!(self, d => d.flush())
+    }
+
+    fn data_sources(&self) -> Result<Vec<StoredDataSource>> {
+        on_backend!(self, d => d.data_sources())
+    }
+
+    fn poi_digests(&self, block: u64) -> Result<Vec<(String, Vec<u8>)>> {
+        on_backend!(self, d => d.poi_digests(block))
+    }
+
+    fn recent_blocks(&self, limit: usize) -> Result<Vec<(BlockPtr, u64)>> {
+        on_backend!(self, d => d.recent_blocks(limit))
+    }
+
+    fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {
+        on_backend!(self, d => d.revert_to(block, timestamp))
+    }
+}
+
+impl QueryStore for Deployment {
+    fn query(&self, query: &EntityQuery) -> Result<Vec<Entity>> {
+        on_backend!(self, d => d.query(query))
+    }
+
+    fn find(&self, key: &EntityKey, block: Option<u64>) -> Result<Option<Entity>> {
+        on_backend!(self, d => d.find(key, block))
+    }
+
+    fn status(&self) -> Result<DeploymentStatus> {
+        Deployment::status(self)
+    }
 }

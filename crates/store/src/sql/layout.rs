@@ -514,6 +514,21 @@ pub(crate) fn describe(schema: &Schema) -> String {
     out
 }
 
+/// Describes where two schema descriptions first differ, for the mismatch error.
+pub(crate) fn first_difference(stored: &str, new: &str) -> String {
+    let mut stored_lines = stored.lines();
+    let mut new_lines = new.lines();
+    loop {
+        match (stored_lines.next(), new_lines.next()) {
+            (Some(a), Some(b)) if a == b => continue,
+            (Some(a), Some(b)) => return format!("stored `{}`, now `{}`", a.trim(), b.trim()),
+            (Some(a), None) => return format!("`{}` was removed", a.trim()),
+            (None, Some(b)) => return format!("`{}` was added", b.trim()),
+            (None, None) => return "no visible difference".to_string(),
+        }
+    }
+}
+
 /// `FooBar` → `foo_bar`, `ERC20Token` → `erc20_token`, `tokenID` → `token_id`.
 pub(crate) fn snake_case(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
@@ -572,11 +587,15 @@ mod tests {
         let schema =
             Schema::parse("type A @entity(immutable: false) { id: ID! fooBar: Int foo_bar: Int }")
                 .unwrap();
-        let err = Layout::new(Dialect::Sqlite, 1, &schema).unwrap_err().to_string();
+        let err = Layout::new(Dialect::Sqlite, 1, &schema)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("share the column `foo_bar`"), "{err}");
         let schema =
             Schema::parse("type A @entity(immutable: false) { id: ID! blockFrom: Int }").unwrap();
-        let err = Layout::new(Dialect::Sqlite, 1, &schema).unwrap_err().to_string();
+        let err = Layout::new(Dialect::Sqlite, 1, &schema)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("reserves"), "{err}");
     }
 

@@ -66,17 +66,16 @@ pub(crate) fn status(db: &mut impl Db, deployment: i64) -> Result<DeploymentStat
         .map(u64::try_from)
         .transpose()
         .context("invalid head timestamp")?;
-    let failure = match block_ptr(row.opt_int(3)?, row.opt_blob(4)?)
-        .context("invalid failure block")?
-    {
-        None => None,
-        Some(block) => Some(SubgraphFailure {
-            block,
-            handler: row.opt_text(5)?,
-            message: row.opt_text(6)?.unwrap_or_default(),
-            fatal: row.opt_int(7)?.is_none_or(|fatal| fatal != 0),
-        }),
-    };
+    let failure =
+        match block_ptr(row.opt_int(3)?, row.opt_blob(4)?).context("invalid failure block")? {
+            None => None,
+            Some(block) => Some(SubgraphFailure {
+                block,
+                handler: row.opt_text(5)?,
+                message: row.opt_text(6)?.unwrap_or_default(),
+                fatal: row.opt_int(7)?.is_none_or(|fatal| fatal != 0),
+            }),
+        };
     Ok(DeploymentStatus {
         head,
         head_timestamp,

@@ -166,8 +166,8 @@ fn decode(key: &[u8]) -> Result<Option<Decoded>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::test_rng::Rng;
+    use super::*;
 
     fn int(s: &str) -> BigInt {
         s.parse().unwrap()

@@ -262,13 +262,15 @@ impl Builder<'_> {
                 .into_iter()
                 .map(|p| format!("?{}", self.param(p)))
                 .collect();
-            let element = |condition: String| match dialect {
+            let element = |condition: String| {
+                match dialect {
                 Dialect::Sqlite => format!(
                     "EXISTS (SELECT 1 FROM json_each({sql}) AS j WHERE j.value {condition})"
                 ),
                 Dialect::Postgres => format!(
                     "EXISTS (SELECT 1 FROM jsonb_array_elements({sql}) AS j(value) WHERE j.value {condition})"
                 ),
+            }
             };
             return Ok(match (negated, placeholders.is_empty()) {
                 (_, true) => format!("{sql} IS NOT NULL"),

@@ -6,9 +6,6 @@
 //! the last committed transaction and never wait for the writer, so GraphQL queries do not stall
 //! behind indexing, and since a block is one transaction they never see half of one.
 
-#[cfg(test)]
-mod tests;
-
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -95,7 +92,7 @@ impl SqliteStore {
                     bail!(
                         "deployment `{name}` in {} was created with a different schema ({}); use another --name, or delete the database file to start over",
                         self.path().display(),
-                        first_difference(&stored, &description)
+                        layout::first_difference(&stored, &description)
                     );
                 }
                 (id, Layout::new(Dialect::Sqlite, id, &schema)?)
@@ -154,21 +151,6 @@ impl std::fmt::Debug for SqliteStore {
         f.debug_struct("SqliteStore")
             .field("path", &self.connections.path)
             .finish_non_exhaustive()
-    }
-}
-
-/// Describes where two schema descriptions first differ, for the mismatch error.
-fn first_difference(stored: &str, new: &str) -> String {
-    let mut stored_lines = stored.lines();
-    let mut new_lines = new.lines();
-    loop {
-        match (stored_lines.next(), new_lines.next()) {
-            (Some(a), Some(b)) if a == b => continue,
-            (Some(a), Some(b)) => return format!("stored `{}`, now `{}`", a.trim(), b.trim()),
-            (Some(a), None) => return format!("`{}` was removed", a.trim()),
-            (None, Some(b)) => return format!("`{}` was added", b.trim()),
-            (None, None) => return "no visible difference".to_string(),
-        }
     }
 }
 
@@ -449,14 +431,20 @@ impl WritableStore for SqliteDeployment {
         let inner = &self.inner;
         let mut conn = inner.connections.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        write::revert_to(&mut SqliteDb(&tx), inner.id, &inner.layout, &block, timestamp)
-            .and_then(|()| Ok(tx.commit()?))
-            .with_context(|| {
-                format!(
-                    "cannot revert deployment `{}` to block {}",
-                    inner.name, block.number
-                )
-            })
+        write::revert_to(
+            &mut SqliteDb(&tx),
+            inner.id,
+            &inner.layout,
+            &block,
+            timestamp,
+        )
+        .and_then(|()| Ok(tx.commit()?))
+        .with_context(|| {
+            format!(
+                "cannot revert deployment `{}` to block {}",
+                inner.name, block.number
+            )
+        })
     }
 }
 

@@ -1,4 +1,6 @@
-//! Tests of the SQLite store against real database files in temporary directories.
+//! Tests of the store, each run against both backends: a SQLite file in a temporary directory
+//! and a fresh database on a PostgreSQL server started for the test process. Running the same
+//! assertions on both is what keeps their answers identical.
 
 use std::sync::Arc;
 
@@ -6,11 +8,12 @@ use sprig_manifest::Schema;
 use sprig_value::{BigDecimal, BigInt, BlockPtr, Entity, EntityKey, Id, Value};
 use tempfile::TempDir;
 
+use crate::testing::Postgres;
+
 use crate::sql::test_rng::Rng;
-use super::{SqliteDeployment, SqliteStore};
 use crate::{
-    BlockWrite, EntityCache, EntityModification, EntityQuery, EntityReader, Filter, OrderDirection,
-    QueryStore, StoredDataSource, SubgraphFailure, WritableStore,
+    BlockWrite, Deployment, EntityCache, EntityModification, EntityQuery, EntityReader, Filter,
+    OrderDirection, QueryStore, Store, StoredDataSource, SubgraphFailure, WritableStore,
 };
 
 const SDL: &str = r#"
@@ -48,10 +51,51 @@ fn schema() -> Arc<Schema> {
     Arc::new(Schema::parse(SDL).unwrap())
 }
 
-/// A fresh database with deployment `test`. Keep the `TempDir` alive while using the store.
-fn setup() -> (TempDir, SqliteStore, SqliteDeployment) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("sub/dir/sprig.db")).unwrap();
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An empty database of one backend; keep it alive while using the store.
+struct TestDb {
+    location: String,
+    _dir: Option<TempDir>,
+    _server: Option<std::sync::Arc<Postgres>>,
+}
+
+impl TestDb {
+    fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                TestDb {
+                    location: dir.path().join("sub/dir/sprig.db").display().to_string(),
+                    _dir: Some(dir),
+                    _server: None,
+                }
+            }
+            Backend::Postgres => {
+                let server = Postgres::shared().unwrap();
+                TestDb {
+                    location: server.create_database().unwrap(),
+                    _dir: None,
+                    _server: Some(server),
+                }
+            }
+        }
+    }
+
+    /// Opens the database (again).
+    fn open(&self) -> Store {
+        Store::open(&self.location).unwrap()
+    }
+}
+
+/// A fresh database with deployment `test`. Keep the `TestDb` alive while using the store.
+fn setup(backend: Backend) -> (TestDb, Store, Deployment) {
+    let dir = TestDb::new(backend);
+    let store = dir.open();
     let deployment = store.deployment("test", schema()).unwrap();
     (dir, store, deployment)
 }
@@ -133,20 +177,21 @@ fn ids(entities: &[Entity]) -> Vec<String> {
     entities.iter().map(|e| e["id"].to_string()).collect()
 }
 
-fn query_ids(deployment: &SqliteDeployment, filters: Vec<Filter>) -> Vec<String> {
+fn query_ids(deployment: &Deployment, filters: Vec<Filter>) -> Vec<String> {
     ids(&deployment.query(&tokens(filters)).unwrap())
 }
 
 #[test]
 fn handles_are_shareable_across_threads() {
     fn assert_shareable<T: Clone + Send + Sync + 'static>() {}
-    assert_shareable::<SqliteStore>();
-    assert_shareable::<SqliteDeployment>();
+    assert_shareable::<Store>();
+    assert_shareable::<Deployment>();
+    assert_shareable::<crate::SqliteDeployment>();
+    assert_shareable::<crate::PostgresDeployment>();
 }
 
-#[test]
-fn writes_a_block_atomically_with_its_head() {
-    let (_dir, _store, d) = setup();
+fn writes_a_block_atomically_with_its_head(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     assert_eq!(d.status().unwrap().head, None);
     let full = token(
         "a",
@@ -199,9 +244,8 @@ fn writes_a_block_atomically_with_its_head() {
         .is_err());
 }
 
-#[test]
-fn overwrites_and_removes_create_versions() {
-    let (_dir, _store, d) = setup();
+fn overwrites_and_removes_create_versions(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     d.transact_block(
         ptr(1),
         0,
@@ -247,17 +291,15 @@ fn overwrites_and_removes_create_versions() {
     assert!(err.contains("already exists"), "{err}");
 }
 
-#[test]
-fn survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sprig.db");
+fn survives_a_restart(backend: Backend) {
+    let db = TestDb::new(backend);
     {
-        let store = SqliteStore::open(&path).unwrap();
+        let store = db.open();
         let d = store.deployment("test", schema()).unwrap();
         d.transact_block(ptr(7), 70, block(vec![insert(token("a", &[]))]))
             .unwrap();
     }
-    let store = SqliteStore::open(&path).unwrap();
+    let store = db.open();
     let d = store.deployment("test", schema()).unwrap();
     let status = d.status().unwrap();
     assert_eq!(
@@ -273,10 +315,9 @@ fn survives_a_restart() {
     assert_eq!(query_ids(&d, vec![]), ["a", "b"]);
 }
 
-#[test]
-fn deferred_blocks_commit_together_on_flush() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
+fn deferred_blocks_commit_together_on_flush(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
     let d = store.deployment("test", schema()).unwrap();
     d.transact_block_deferred(ptr(1), 10, block(vec![insert(token("a", &[]))]))
         .unwrap();
@@ -302,16 +343,15 @@ fn deferred_blocks_commit_together_on_flush() {
         .unwrap();
     drop(d);
     drop(store);
-    let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
+    let store = db.open();
     let d = store.deployment("test", schema()).unwrap();
     assert_eq!(d.status().unwrap().head, Some(ptr(2)));
     assert_eq!(query_ids(&d, vec![]), ["a", "b"]);
 }
 
-#[test]
-fn poi_digests_are_versioned_by_block() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
+fn poi_digests_are_versioned_by_block(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
     let d = store.deployment("test", schema()).unwrap();
     let write = |poi: Vec<(&str, u8)>| BlockWrite {
         poi: poi
@@ -333,10 +373,9 @@ fn poi_digests_are_versioned_by_block() {
     assert_eq!(at(9), [row("a", 1), row("b", 2)]);
 }
 
-#[test]
-fn recent_blocks_follow_commits_and_reverts() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
+fn recent_blocks_follow_commits_and_reverts(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
     let d = store.deployment("test", schema()).unwrap();
     for n in [3, 5, 9] {
         d.transact_block(ptr(n), n * 10, block(vec![])).unwrap();
@@ -350,17 +389,15 @@ fn recent_blocks_follow_commits_and_reverts() {
     assert_eq!(d.recent_blocks(10).unwrap(), [(ptr(5), 50), (ptr(3), 30)]);
 }
 
-#[test]
-fn reopens_a_deployment_with_its_stored_schema() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sprig.db");
+fn reopens_a_deployment_with_its_stored_schema(backend: Backend) {
+    let db = TestDb::new(backend);
     {
-        let store = SqliteStore::open(&path).unwrap();
+        let store = db.open();
         let d = store.deployment("test", schema()).unwrap();
         d.transact_block(ptr(7), 70, block(vec![insert(token("a", &[]))]))
             .unwrap();
     }
-    let store = SqliteStore::open(&path).unwrap();
+    let store = db.open();
     let d = store.open_deployment("test").unwrap();
     assert_eq!(d.schema().as_ref(), schema().as_ref());
     assert_eq!(
@@ -372,7 +409,7 @@ fn reopens_a_deployment_with_its_stored_schema() {
 }
 
 /// Everything observable about a deployment, for comparing states.
-fn snapshot(d: &SqliteDeployment) -> (Vec<Entity>, Vec<Entity>, Vec<StoredDataSource>, String) {
+fn snapshot(d: &Deployment) -> (Vec<Entity>, Vec<Entity>, Vec<StoredDataSource>, String) {
     let all = |entity_type: &str| {
         let mut q = tokens(vec![]);
         q.entity_type = entity_type.into();
@@ -386,9 +423,8 @@ fn snapshot(d: &SqliteDeployment) -> (Vec<Entity>, Vec<Entity>, Vec<StoredDataSo
     )
 }
 
-#[test]
-fn revert_restores_the_earlier_state_exactly() {
-    let (_dir, _store, d) = setup();
+fn revert_restores_the_earlier_state_exactly(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     let account = key("Account", Id::Bytes(vec![1]));
     let transfer = |id: i64| EntityModification::Insert {
         key: key("Transfer", Id::Int8(id)),
@@ -483,9 +519,8 @@ fn revert_restores_the_earlier_state_exactly() {
     assert!(d.revert_to(ptr(9), 0).is_err(), "cannot revert forward");
 }
 
-#[test]
-fn queries_see_the_state_at_a_block() {
-    let (_dir, _store, d) = setup();
+fn queries_see_the_state_at_a_block(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     d.transact_block(
         ptr(1),
         0,
@@ -530,8 +565,8 @@ fn queries_see_the_state_at_a_block() {
 }
 
 /// Tokens `t0`..`t4` with a spread of values for the filter tests.
-fn filter_fixture() -> (TempDir, SqliteStore, SqliteDeployment) {
-    let (dir, store, d) = setup();
+fn filter_fixture(backend: Backend) -> (TestDb, Store, Deployment) {
+    let (dir, store, d) = setup(backend);
     let rows = vec![
         token(
             "t0",
@@ -577,9 +612,8 @@ fn filter_fixture() -> (TempDir, SqliteStore, SqliteDeployment) {
     (dir, store, d)
 }
 
-#[test]
-fn every_filter_operator() {
-    let (_dir, _store, d) = filter_fixture();
+fn every_filter_operator(backend: Backend) {
+    let (_dir, _store, d) = filter_fixture(backend);
     let s = |v: &str| v.to_string();
     let q = |f: Filter| query_ids(&d, vec![f]);
     use Filter::*;
@@ -724,9 +758,8 @@ fn every_filter_operator() {
     );
 }
 
-#[test]
-fn orders_and_paginates() {
-    let (_dir, _store, d) = filter_fixture();
+fn orders_and_paginates(backend: Backend) {
+    let (_dir, _store, d) = filter_fixture(backend);
     let ordered = |field: &str, direction, first, skip| {
         ids(&d
             .query(&EntityQuery {
@@ -758,9 +791,8 @@ fn orders_and_paginates() {
     );
 }
 
-#[test]
-fn big_numbers_sort_numerically_in_sql() {
-    let (_dir, _store, d) = setup();
+fn big_numbers_sort_numerically_in_sql(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     let mut rng = Rng::new(42);
     let mut values = Vec::new();
     let mut mods = Vec::new();
@@ -849,9 +881,8 @@ fn big_numbers_sort_numerically_in_sql() {
     }
 }
 
-#[test]
-fn bytes_and_int8_ids() {
-    let (_dir, _store, d) = setup();
+fn bytes_and_int8_ids(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     let account = |id: &[u8], balance: i64| EntityModification::Insert {
         key: key("Account", Id::Bytes(id.to_vec())),
         data: entity(&[("id", Value::Bytes(id.to_vec())), ("balance", big(balance))]),
@@ -902,9 +933,8 @@ fn bytes_and_int8_ids() {
         .is_err());
 }
 
-#[test]
-fn immutable_types_allow_only_inserts() {
-    let (_dir, _store, d) = setup();
+fn immutable_types_allow_only_inserts(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     let k = key("Transfer", Id::Int8(1));
     let data = entity(&[
         ("id", Value::Int8(1)),
@@ -947,9 +977,8 @@ fn immutable_types_allow_only_inserts() {
     assert_eq!(d.find(&k, None).unwrap(), None);
 }
 
-#[test]
-fn refuses_a_different_schema() {
-    let (_dir, store, _d) = setup();
+fn refuses_a_different_schema(backend: Backend) {
+    let (_dir, store, _d) = setup(backend);
     let changed = Arc::new(Schema::parse(&SDL.replace("decimals: Int", "decimals: Int8")).unwrap());
     let err = format!(
         "{:#}",
@@ -965,9 +994,8 @@ fn refuses_a_different_schema() {
     assert_eq!(store.deployment_names().unwrap(), ["other", "test"]);
 }
 
-#[test]
-fn deployments_in_one_file_are_separate() {
-    let (_dir, store, a) = setup();
+fn deployments_in_one_file_are_separate(backend: Backend) {
+    let (_dir, store, a) = setup(backend);
     let b = store.deployment("b", schema()).unwrap();
     a.transact_block(ptr(5), 0, block(vec![insert(token("a", &[]))]))
         .unwrap();
@@ -982,9 +1010,8 @@ fn deployments_in_one_file_are_separate() {
     assert!(query_ids(&b, vec![]).is_empty());
 }
 
-#[test]
-fn data_sources_keep_creation_order() {
-    let (_dir, _store, d) = setup();
+fn data_sources_keep_creation_order(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     let ds = |template: &str, block: u64, context: Option<Entity>| StoredDataSource {
         template: template.into(),
         params: vec!["0xabc".into()],
@@ -1016,9 +1043,8 @@ fn data_sources_keep_creation_order() {
     assert_eq!(d.data_sources().unwrap(), first);
 }
 
-#[test]
-fn the_entity_cache_runs_on_the_store() {
-    let (_dir, _store, d) = setup();
+fn the_entity_cache_runs_on_the_store(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     let reader: Arc<dyn EntityReader> = Arc::new(d.clone());
     let mut cache = EntityCache::new(reader.clone(), schema());
     cache
@@ -1056,26 +1082,8 @@ fn the_entity_cache_runs_on_the_store() {
     );
 }
 
-#[test]
-fn queries_do_not_wait_for_an_open_write() {
-    let (_dir, store, d) = setup();
-    d.transact_block(ptr(1), 0, block(vec![insert(token("a", &[]))]))
-        .unwrap();
-    // Another writer holds the write lock with uncommitted changes.
-    let other = rusqlite::Connection::open(store.path()).unwrap();
-    other
-        .execute_batch(
-            "BEGIN IMMEDIATE; UPDATE deployments SET head_number = 99; DELETE FROM \"sgd1_token\";",
-        )
-        .unwrap();
-    assert_eq!(query_ids(&d, vec![]), ["a"]);
-    assert_eq!(d.status().unwrap().head, Some(ptr(1)));
-    other.execute_batch("ROLLBACK").unwrap();
-}
-
-#[test]
-fn explains_bad_queries() {
-    let (_dir, _store, d) = setup();
+fn explains_bad_queries(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
     let err_of = |q: EntityQuery| format!("{:#}", d.query(&q).unwrap_err());
     let mut q = tokens(vec![]);
     q.entity_type = "Nope".into();
@@ -1100,3 +1108,63 @@ fn explains_bad_queries() {
     q.order_by = Some("tags".into());
     assert!(err_of(q).contains("cannot order by list field"));
 }
+
+#[test]
+fn queries_do_not_wait_for_an_open_write() {
+    let (_dir, store, d) = setup(Backend::Sqlite);
+    let Store::Sqlite(store) = store else {
+        unreachable!()
+    };
+    d.transact_block(ptr(1), 0, block(vec![insert(token("a", &[]))]))
+        .unwrap();
+    // Another writer holds the write lock with uncommitted changes.
+    let other = rusqlite::Connection::open(store.path()).unwrap();
+    other
+        .execute_batch(
+            "BEGIN IMMEDIATE; UPDATE deployments SET head_number = 99; DELETE FROM \"sgd1_token\";",
+        )
+        .unwrap();
+    assert_eq!(query_ids(&d, vec![]), ["a"]);
+    assert_eq!(d.status().unwrap().head, Some(ptr(1)));
+    other.execute_batch("ROLLBACK").unwrap();
+}
+
+/// Each listed test, as a test per backend (`sqlite::name`, `postgres::name`).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Postgres)
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    writes_a_block_atomically_with_its_head,
+    overwrites_and_removes_create_versions,
+    survives_a_restart,
+    deferred_blocks_commit_together_on_flush,
+    poi_digests_are_versioned_by_block,
+    recent_blocks_follow_commits_and_reverts,
+    reopens_a_deployment_with_its_stored_schema,
+    revert_restores_the_earlier_state_exactly,
+    queries_see_the_state_at_a_block,
+    every_filter_operator,
+    orders_and_paginates,
+    big_numbers_sort_numerically_in_sql,
+    bytes_and_int8_ids,
+    immutable_types_allow_only_inserts,
+    refuses_a_different_schema,
+    deployments_in_one_file_are_separate,
+    data_sources_keep_creation_order,
+    the_entity_cache_runs_on_the_store,
+    explains_bad_queries,
+);

@@ -1,0 +1,515 @@
+//! The PostgreSQL backend: for data beyond one machine's disk, and several index and query
+//! processes sharing one database.
+//!
+//! Layout: Sprig's own tables (`deployments`, `format`) live in schema `sprig`; each deployment
+//! gets a schema `sgdN` with a table per entity type, as in graph-node. The SQL and the stored
+//! values are those of the SQLite backend (`crate::sql`), so both answer every query the same.
+//!
+//! Concurrency: each deployment handle writes through one connection of its own, which holds a
+//! session advisory lock on the deployment, so a second process cannot index the same
+//! deployment at the same time. Far from the chain head many blocks commit in one transaction
+//! (a savepoint per block). Queries and status reads use a pool of reader connections; they see
+//! committed blocks only, never part of one.
+
+mod connection;
+
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use anyhow::{anyhow, bail, Context, Result};
+use sprig_manifest::Schema;
+use sprig_value::{BlockPtr, Entity, EntityKey};
+
+use self::connection::{Connection, PgDb};
+use crate::sql::layout::{self, Layout};
+use crate::sql::{codec, int, meta, query, write, Db, Dialect, Row};
+use crate::{
+    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, QueryStore, StoredDataSource,
+    WritableStore,
+};
+
+/// The version of Sprig's layout in a database, kept in `sprig.format`; bump it when the layout
+/// changes incompatibly.
+const FORMAT_VERSION: i64 = 1;
+
+/// Advisory lock keys (first half): one serialises creating tables, one marks the writer of a
+/// deployment (second half: the deployment's id).
+const LOCK_SETUP: i32 = 0x5350_5247; // "SPRG"
+const LOCK_WRITER: i32 = 0x5350_5248;
+
+/// Idle reader connections kept for reuse.
+const MAX_IDLE_READERS: usize = 8;
+
+/// A PostgreSQL database holding deployments.
+#[derive(Clone)]
+pub struct PostgresStore {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: postgres::Config,
+    /// The URL without its password, for messages.
+    location: String,
+    /// For creating deployments and reading the deployment list.
+    admin: Connection,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Shared {
+    /// Runs `job` on a reader connection.
+    fn read<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut PgDb) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let idle = self
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => Connection::open(&self.config, "sprig-pg-reader")?,
+        };
+        let result = conn.run(job);
+        let mut idle = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
+    /// creates Sprig's tables there if needed.
+    pub fn connect(url: &str) -> Result<PostgresStore> {
+        let config: postgres::Config = url
+            .parse()
+            .with_context(|| format!("invalid PostgreSQL URL `{}`", redact(url)))?;
+        let location = redact(url);
+        let admin = Connection::open(&config, "sprig-pg-admin")
+            .with_context(|| format!("cannot connect to {location}"))?;
+        admin
+            .run(init)
+            .with_context(|| format!("cannot set up Sprig's tables in {location}"))?;
+        Ok(PostgresStore {
+            shared: Arc::new(Shared {
+                config,
+                location,
+                admin,
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The database URL, without its password.
+    pub fn location(&self) -> &str {
+        &self.shared.location
+    }
+
+    /// The deployment `name`, created with `schema` if it does not exist yet. An existing
+    /// deployment must have been created with the same schema.
+    pub fn deployment(&self, name: &str, schema: Arc<Schema>) -> Result<PostgresDeployment> {
+        if name.is_empty() {
+            bail!("a deployment name must not be empty");
+        }
+        let description = layout::describe(&schema);
+        let location = self.location().to_string();
+        let (id, layout) = {
+            let name = name.to_string();
+            let schema = Arc::clone(&schema);
+            self.shared.admin.run(move |db| {
+                db.begin()?;
+                let result = create_deployment(db, &name, &schema, &description, &location);
+                match result {
+                    Ok(created) => db.commit().map(|()| created),
+                    Err(e) => {
+                        db.rollback();
+                        Err(e)
+                    }
+                }
+            })?
+        };
+        Ok(PostgresDeployment {
+            inner: Arc::new(Deployment {
+                name: name.to_string(),
+                id,
+                schema,
+                layout: Arc::new(layout),
+                store: Arc::clone(&self.shared),
+                writer: OnceLock::new(),
+            }),
+        })
+    }
+
+    /// Opens an existing deployment with the schema it was created with.
+    pub fn open_deployment(&self, name: &str) -> Result<PostgresDeployment> {
+        let owned = name.to_string();
+        let sdl = self
+            .shared
+            .admin
+            .run(move |db| meta::schema_sdl(db, &owned))?
+            .ok_or_else(|| anyhow!("{} has no subgraph named `{name}`", self.location()))?;
+        let schema = Schema::parse(&sdl)
+            .with_context(|| format!("the stored schema of `{name}` does not parse"))?;
+        self.deployment(name, Arc::new(schema))
+    }
+
+    /// The names of the deployments in this database, sorted.
+    pub fn deployment_names(&self) -> Result<Vec<String>> {
+        self.shared.admin.run(|db| meta::names(db))
+    }
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("location", &self.shared.location)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Creates schema `sprig` and its tables, or checks that an existing layout is one this
+/// version understands.
+fn init(db: &mut PgDb) -> Result<()> {
+    db.begin()?;
+    let result = (|| {
+        // Several processes may start at once against a fresh database.
+        db.execute(
+            "SELECT pg_advisory_xact_lock(?1, 0)",
+            &[int(LOCK_SETUP.into())],
+        )?;
+        db.batch(
+            "CREATE SCHEMA IF NOT EXISTS sprig;
+             CREATE TABLE IF NOT EXISTS sprig.format (version INT8 NOT NULL);
+             CREATE TABLE IF NOT EXISTS sprig.deployments (
+               id INT8 GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+               name TEXT COLLATE \"C\" NOT NULL UNIQUE,
+               schema TEXT NOT NULL,
+               schema_sdl TEXT NOT NULL,
+               head_number INT8,
+               head_hash BYTEA,
+               head_timestamp INT8,
+               failure_block_number INT8,
+               failure_block_hash BYTEA,
+               failure_handler TEXT,
+               failure_message TEXT,
+               failure_fatal BOOLEAN
+             )",
+        )?;
+        let version = db.first("SELECT version FROM sprig.format", &[])?;
+        match version.map(|row| Row(&row).int(0)).transpose()? {
+            None => {
+                db.execute(
+                    "INSERT INTO sprig.format (version) VALUES (?1)",
+                    &[int(FORMAT_VERSION)],
+                )?;
+            }
+            Some(FORMAT_VERSION) => {}
+            Some(other) => bail!(
+                "the database has Sprig layout version {other}, but this version of Sprig understands only version {FORMAT_VERSION}; use a matching Sprig or another database"
+            ),
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => db.commit(),
+        Err(e) => {
+            db.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// Finds or creates deployment `name` inside the caller's transaction.
+fn create_deployment(
+    db: &mut PgDb,
+    name: &str,
+    schema: &Schema,
+    description: &str,
+    location: &str,
+) -> Result<(i64, Layout)> {
+    db.execute(
+        "SELECT pg_advisory_xact_lock(?1, 0)",
+        &[int(LOCK_SETUP.into())],
+    )?;
+    match meta::find(db, name)? {
+        Some((id, stored)) => {
+            if stored != description {
+                bail!(
+                    "deployment `{name}` in {location} was created with a different schema ({}); use another --name, or drop it to start over",
+                    layout::first_difference(&stored, description)
+                );
+            }
+            Ok((id, Layout::new(Dialect::Postgres, id, schema)?))
+        }
+        None => {
+            let id = meta::create(db, name, description, &schema.sdl)?;
+            let layout = Layout::new(Dialect::Postgres, id, schema)?;
+            for statement in layout.ddl() {
+                db.batch(&statement).with_context(|| {
+                    format!("cannot create the tables of deployment `{name}`: {statement}")
+                })?;
+            }
+            Ok((id, layout))
+        }
+    }
+}
+
+/// `url` with its password replaced by `***`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// One deployment in a [`PostgresStore`]: its entities, data sources, head and failure.
+///
+/// Cheap to clone; clones share the writer connection. Implements [`WritableStore`] for the
+/// indexer and [`QueryStore`] for the query layer.
+#[derive(Clone)]
+pub struct PostgresDeployment {
+    inner: Arc<Deployment>,
+}
+
+struct Deployment {
+    name: String,
+    id: i64,
+    schema: Arc<Schema>,
+    layout: Arc<Layout>,
+    store: Arc<Shared>,
+    /// Opened by the first write or entity-cache read.
+    writer: OnceLock<Connection>,
+}
+
+impl std::fmt::Debug for PostgresDeployment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresDeployment")
+            .field("name", &self.inner.name)
+            .field("location", &self.inner.store.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresDeployment {
+    /// The deployment's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The schema the deployment was opened with.
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.inner.schema
+    }
+
+    /// Progress and failure state (committed blocks only).
+    pub fn status(&self) -> Result<DeploymentStatus> {
+        let id = self.inner.id;
+        self.inner
+            .store
+            .read(move |db| meta::status(db, id))
+            .with_context(|| format!("cannot read the status of deployment `{}`", self.name()))
+    }
+
+    /// Runs `job` on the writer connection, opening it (and taking the deployment's writer
+    /// lock) first if needed.
+    fn write<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut PgDb, &Deployment) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let inner = &self.inner;
+        let writer = match inner.writer.get() {
+            Some(writer) => writer,
+            None => {
+                let conn = Connection::open(&inner.store.config, "sprig-pg-writer")?;
+                let id = inner.id;
+                let locked = conn.run(move |db| {
+                    let row = db
+                        .first(
+                            "SELECT pg_try_advisory_lock(?1, ?2)",
+                            &[int(LOCK_WRITER.into()), int(id)],
+                        )?
+                        .ok_or_else(|| anyhow!("no answer to the lock request"))?;
+                    Ok(Row(&row).int(0)? != 0)
+                })?;
+                if !locked {
+                    bail!(
+                        "deployment `{}` in {} is being written by another process; stop it first",
+                        inner.name,
+                        inner.store.location
+                    );
+                }
+                // Two threads may race here; the loser's connection closes, releasing its lock.
+                let _ = inner.writer.set(conn);
+                inner.writer.get().expect("just set")
+            }
+        };
+        let this = Arc::clone(inner);
+        writer.run(move |db| job(db, &this))
+    }
+}
+
+impl EntityReader for PostgresDeployment {
+    fn get(&self, key: &EntityKey) -> Result<Option<Entity>> {
+        let key = key.clone();
+        self.write(move |db, d| {
+            let table = d.layout.require(&key.entity_type, &d.schema)?;
+            find_one(db, table, &table.current_sql, &key, None)
+                .with_context(|| format!("cannot load {key}"))
+        })
+    }
+}
+
+/// Looks up one entity with `sql`, binding the id and, if given, the block.
+fn find_one(
+    db: &mut PgDb,
+    table: &layout::Table,
+    sql: &str,
+    key: &EntityKey,
+    block: Option<i64>,
+) -> Result<Option<Entity>> {
+    let mut params = vec![codec::id_to_sql(&key.id, &table.id)?];
+    params.extend(block.map(int));
+    db.first(sql, &params)?
+        .map(|row| query::read_entity(&row, table))
+        .transpose()
+}
+
+impl WritableStore for PostgresDeployment {
+    fn status(&self) -> Result<DeploymentStatus> {
+        PostgresDeployment::status(self)
+    }
+
+    fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()> {
+        self.transact_block_deferred(block, timestamp, write)?;
+        self.flush()
+    }
+
+    fn transact_block_deferred(
+        &self,
+        block: BlockPtr,
+        timestamp: u64,
+        write: BlockWrite,
+    ) -> Result<()> {
+        self.write(move |db, d| {
+            db.begin()?;
+            // A savepoint per block: a block that fails half-way is undone alone, and the
+            // blocks deferred before it stay ready to commit.
+            db.batch("SAVEPOINT block")?;
+            match write::transact_block(db, d.id, &d.layout, &block, timestamp, &write) {
+                Ok(()) => db.batch("RELEASE SAVEPOINT block"),
+                Err(e) => {
+                    db.batch("ROLLBACK TO SAVEPOINT block; RELEASE SAVEPOINT block")?;
+                    Err(e.context(format!(
+                        "cannot commit block {} of deployment `{}`",
+                        block.number, d.name
+                    )))
+                }
+            }
+        })
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.write(|db, d| {
+            db.commit()
+                .with_context(|| format!("cannot commit the blocks of deployment `{}`", d.name))
+        })
+    }
+
+    fn data_sources(&self) -> Result<Vec<StoredDataSource>> {
+        self.write(|db, d| {
+            meta::data_sources(db, &d.layout)
+                .with_context(|| format!("cannot load the data sources of `{}`", d.name))
+        })
+    }
+
+    fn poi_digests(&self, block: u64) -> Result<Vec<(String, Vec<u8>)>> {
+        self.write(move |db, d| meta::poi_digests(db, &d.layout, block))
+    }
+
+    fn recent_blocks(&self, limit: usize) -> Result<Vec<(BlockPtr, u64)>> {
+        self.write(move |db, d| meta::recent_blocks(db, &d.layout, limit))
+    }
+
+    fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {
+        self.write(move |db, d| {
+            db.commit()?;
+            db.begin()?;
+            match write::revert_to(db, d.id, &d.layout, &block, timestamp) {
+                Ok(()) => db.commit(),
+                Err(e) => {
+                    db.rollback();
+                    Err(e)
+                }
+            }
+            .with_context(|| {
+                format!(
+                    "cannot revert deployment `{}` to block {}",
+                    d.name, block.number
+                )
+            })
+        })
+    }
+}
+
+impl QueryStore for PostgresDeployment {
+    fn query(&self, query: &EntityQuery) -> Result<Vec<Entity>> {
+        let inner = Arc::clone(&self.inner);
+        let query = query.clone();
+        let entity_type = query.entity_type.clone();
+        self.inner
+            .store
+            .read(move |db| {
+                let table = inner.layout.require(&query.entity_type, &inner.schema)?;
+                let sql = query::collection(table, &query)?;
+                let mut entities = Vec::new();
+                db.query(&sql.sql, &sql.params(), &mut |row| {
+                    entities.push(query::read_entity(row, table)?);
+                    Ok(())
+                })?;
+                Ok(entities)
+            })
+            .with_context(|| format!("query of `{entity_type}` failed"))
+    }
+
+    fn find(&self, key: &EntityKey, block: Option<u64>) -> Result<Option<Entity>> {
+        let inner = Arc::clone(&self.inner);
+        let owned = key.clone();
+        self.inner
+            .store
+            .read(move |db| {
+                let table = inner.layout.require(&owned.entity_type, &inner.schema)?;
+                let block = block.map(meta::block_number).transpose()?;
+                let sql = match block {
+                    Some(_) => query::find_at_block_sql(table),
+                    None => table.current_sql.clone(),
+                };
+                find_one(db, table, &sql, &owned, block)
+            })
+            .with_context(|| format!("cannot load {key}"))
+    }
+
+    fn status(&self) -> Result<DeploymentStatus> {
+        PostgresDeployment::status(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn hides_passwords() {
+        assert_eq!(
+            redact("postgres://sprig:secret@localhost:5432/db"),
+            "postgres://sprig:***@localhost:5432/db"
+        );
+        assert_eq!(redact("postgres://localhost/db"), "postgres://localhost/db");
+    }
+}
