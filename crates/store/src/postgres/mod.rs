@@ -156,7 +156,7 @@ impl PostgresStore {
 
     /// The names of the deployments in this database, sorted.
     pub fn deployment_names(&self) -> Result<Vec<String>> {
-        self.shared.admin.run(|db| meta::names(db))
+        self.shared.admin.run(meta::names)
     }
 }
 
