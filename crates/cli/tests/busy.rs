@@ -1,0 +1,261 @@
+//! A long CPU-bound handler in `sprig dev` (indexer and GraphQL server in one process): GraphQL
+//! queries are answered while it runs, not after it.
+//!
+//! The `busy` example's `Work(rounds)` event makes its handler spin `rounds` xorshift steps in
+//! wasm, logging when the loop starts and when it is done. The test never asserts an absolute
+//! speed: it measures how long the handler ran on this machine, then checks that queries sent
+//! during that window were answered inside it, quickly relative to it, and saw the block as not
+//! yet committed.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use alloy::primitives::{keccak256, Address, Bytes, U256};
+use serde_json::Value;
+use sprig_chain::testing::{Anvil, TxRequest};
+use support::*;
+
+/// xorshift steps of the long handler: about 1-2 s of wasm on the development machine (a tight
+/// loop burns ~10^10 fuel per second; one round is ~25 fuel). Only its order of magnitude
+/// matters: the assertions scale with the duration measured.
+const ROUNDS: u64 = 700_000_000;
+
+/// The shortest handler run that still tests anything: well above a query's round trip.
+const MIN_HANDLER_RUN: Duration = Duration::from_millis(500);
+
+/// Queries that must be answered while the handler runs. With the server blocked by the handler
+/// none would be (the first would wait until the handler ended).
+const MIN_QUERIES_DURING_HANDLER: usize = 3;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_cpu_bound_handler_does_not_delay_graphql_queries() {
+    let anvil = anvil();
+    let busy = deploy_busy(&anvil).await;
+    assert_eq!(anvil.block_number().await.unwrap(), 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut dev = Dev::start(
+        sprig()
+            .arg("dev")
+            .arg(manifest("busy"))
+            .args([
+                "--rpc",
+                anvil.url(),
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            // Far above what ROUNDS needs (~2 x 10^10): gas must not end the handler.
+            .args(["--gas-limit", "1000000000000"])
+            .arg("--db")
+            .arg(dir.path().join("busy.sqlite"))
+            // The mapping's log.info lines mark the start and end of the loop.
+            .env("SPRIG_LOG", "sprig::mapping=info"),
+    );
+    let server = Server::attach(port);
+
+    // Block 1 (the deployment, no triggers) is committed before the long block exists, so the
+    // server is up and `_meta` has a block to report while block 2 runs.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while meta_block(&server).await != Some(1) {
+        dev.assert_running();
+        assert!(Instant::now() < deadline, "dev did not index block 1");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let receipt = anvil
+        .send_transaction(TxRequest::call(busy, calldata("work(uint256)", ROUNDS)))
+        .await
+        .unwrap();
+    assert_eq!((receipt.status, receipt.block_number), (Some(1), 2));
+    let started = dev.wait_for_line("work started", Duration::from_secs(60));
+
+    // Query, one after the other, until block 2 is committed.
+    let mut queries = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "block 2 was not committed");
+        dev.assert_running();
+        let sent = Instant::now();
+        let block = meta_block(&server).await;
+        let answered = Instant::now();
+        queries.push(Query {
+            sent,
+            answered,
+            block,
+        });
+        if block == Some(2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Logged before the block is committed, so it is there or on its way.
+    let done = dev.wait_for_line("work done", Duration::from_secs(10));
+
+    let handler_run = done - started;
+    assert!(
+        handler_run >= MIN_HANDLER_RUN,
+        "the handler ran only {handler_run:?}; raise ROUNDS so that it runs long enough to test \
+         anything"
+    );
+    let during: Vec<&Query> = queries
+        .iter()
+        .filter(|q| q.sent >= started && q.answered <= done)
+        .collect();
+    let report = format!(
+        "handler ran {handler_run:?}; {} queries during it, {} in all; latencies: {:?}",
+        during.len(),
+        queries.len(),
+        queries
+            .iter()
+            .map(|q| q.answered - q.sent)
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        during.len() >= MIN_QUERIES_DURING_HANDLER,
+        "too few queries answered while the handler ran: {report}"
+    );
+    // Every answer given during the handler shows the block still uncommitted: the handler was
+    // in progress, not finished and waiting for a commit.
+    assert!(during.iter().all(|q| q.block == Some(1)), "{report}");
+    // No query sent while the handler ran waited for it: each took a small part of its run
+    // (a blocked server would have held the first one for nearly all of it).
+    for q in queries
+        .iter()
+        .filter(|q| q.sent >= started && q.sent < done)
+    {
+        assert!(q.answered - q.sent < handler_run / 4, "{report}");
+    }
+    eprintln!("{report}");
+
+    // The handler did finish, and its entity is stored.
+    let data = server
+        .query("busy", "{ works { block rounds result } }")
+        .await
+        .unwrap();
+    let works = data["works"].as_array().unwrap();
+    assert_eq!(works.len(), 1, "{data}");
+    assert_eq!(works[0]["block"], "2");
+    assert_eq!(works[0]["rounds"], ROUNDS.to_string());
+    assert_ne!(works[0]["result"], "0");
+}
+
+struct Query {
+    sent: Instant,
+    answered: Instant,
+    block: Option<u64>,
+}
+
+/// `_meta { block { number } }`, or `None` before the first block (or on any error).
+async fn meta_block(server: &Server) -> Option<u64> {
+    let data: Value = server
+        .query("busy", "{ _meta { block { number } } }")
+        .await
+        .ok()?;
+    data["_meta"]["block"]["number"].as_u64()
+}
+
+/// Deploys `examples/busy`'s contract from account 0 at nonce 0, the address its manifest names.
+async fn deploy_busy(anvil: &Anvil) -> Address {
+    let bin = std::fs::read_to_string(repo().join("examples/busy/contracts/out/Busy.bin")).unwrap();
+    let address = anvil
+        .deploy(alloy::hex::decode(bin.trim()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        address,
+        "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+            .parse::<Address>()
+            .unwrap()
+    );
+    address
+}
+
+/// Call data of a one-`uint256` function.
+fn calldata(signature: &str, arg: u64) -> Bytes {
+    let mut data = keccak256(signature.as_bytes())[..4].to_vec();
+    data.extend_from_slice(&U256::from(arg).to_be_bytes::<32>());
+    data.into()
+}
+
+/// A running `sprig dev` whose stderr lines are collected with the time each arrived; killed on
+/// drop.
+struct Dev {
+    child: Child,
+    lines: Arc<Mutex<Vec<(Instant, String)>>>,
+}
+
+impl Dev {
+    fn start(command: &mut std::process::Command) -> Dev {
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sprig dev starts");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = lines.clone();
+        // A thread, not a task: a line's time is when it was written, whatever the test's
+        // runtime is doing.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push((Instant::now(), line));
+            }
+        });
+        Dev { child, lines }
+    }
+
+    /// When the first line containing `needle` arrived, waiting for it up to `timeout`.
+    fn wait_for_line(&mut self, needle: &str, timeout: Duration) -> Instant {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some((at, _)) = self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(_, line)| line.contains(needle))
+            {
+                return *at;
+            }
+            self.assert_running();
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} line from sprig dev:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn assert_running(&mut self) {
+        if let Some(status) = self.child.try_wait().unwrap() {
+            std::thread::sleep(Duration::from_millis(100));
+            panic!("sprig dev exited ({status}):\n{}", self.stderr());
+        }
+    }
+
+    fn stderr(&self) -> String {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
