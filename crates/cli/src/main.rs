@@ -12,7 +12,7 @@ use sprig_chain::rpc::RpcClient;
 use sprig_indexer::{Indexer, IndexerConfig, StopReason};
 use sprig_manifest::Manifest;
 use sprig_runtime::{MappingRuntime, RuntimeConfig};
-use sprig_store::SqliteStore;
+use sprig_store::Store;
 use tokio::sync::watch;
 
 #[derive(Parser)]
@@ -42,9 +42,9 @@ enum Command {
 
 #[derive(Args)]
 struct PoiArgs {
-    /// The database file [default: the only file in .sprig/].
-    #[arg(long)]
-    db: Option<PathBuf>,
+    /// The database: a SQLite file or a postgres:// URL [default: the only file in .sprig/].
+    #[arg(long, env = "SPRIG_DB")]
+    db: Option<String>,
     /// The subgraph.
     #[arg(long)]
     name: String,
@@ -65,9 +65,9 @@ struct PoiArgs {
 
 #[derive(Args)]
 struct StatusArgs {
-    /// The database file [default: the only file in .sprig/].
-    #[arg(long)]
-    db: Option<PathBuf>,
+    /// The database: a SQLite file or a postgres:// URL [default: the only file in .sprig/].
+    #[arg(long, env = "SPRIG_DB")]
+    db: Option<String>,
     /// Only this subgraph.
     #[arg(long)]
     name: Option<String>,
@@ -86,9 +86,10 @@ struct SubgraphArgs {
     /// The subgraph's name [default: the folder that holds `build/`].
     #[arg(long)]
     name: Option<String>,
-    /// The database file [default: .sprig/<name>.sqlite].
-    #[arg(long)]
-    db: Option<PathBuf>,
+    /// The database: a SQLite file, or a postgres:// URL to use PostgreSQL
+    /// [default: .sprig/<name>.sqlite].
+    #[arg(long, env = "SPRIG_DB")]
+    db: Option<String>,
     /// Gas (wasmtime fuel) each handler may use.
     #[arg(long)]
     gas_limit: Option<u64>,
@@ -118,9 +119,9 @@ struct IndexArgs {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// The database file [default: the only file in .sprig/].
-    #[arg(long)]
-    db: Option<PathBuf>,
+    /// The database: a SQLite file or a postgres:// URL [default: the only file in .sprig/].
+    #[arg(long, env = "SPRIG_DB")]
+    db: Option<String>,
     #[arg(long, default_value = "127.0.0.1:8000")]
     listen: SocketAddr,
 }
@@ -174,7 +175,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let server = sprig_graphql::QueryServer::new();
             let names = store.deployment_names()?;
             if names.is_empty() {
-                bail!("{} holds no subgraph yet; index one first", db.display());
+                bail!("{db} holds no subgraph yet; index one first");
             }
             for name in &names {
                 let deployment = store.open_deployment(name)?;
@@ -211,9 +212,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
 /// Everything `index` needs, checked before any block is fetched.
 struct Prepared {
     name: String,
-    db: PathBuf,
+    /// Where the store is, for messages.
+    db: String,
     manifest: Arc<Manifest>,
-    deployment: sprig_store::SqliteDeployment,
+    deployment: sprig_store::Deployment,
     indexer: Indexer,
 }
 
@@ -223,10 +225,12 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
         Some(n) => n.clone(),
         None => default_name(&args.manifest)?,
     };
-    let db = args
-        .db
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(".sprig").join(format!("{name}.sqlite")));
+    let db = args.db.clone().unwrap_or_else(|| {
+        Path::new(".sprig")
+            .join(format!("{name}.sqlite"))
+            .display()
+            .to_string()
+    });
     let store = open_store(&db)?;
     let deployment = store.deployment(&name, manifest.schema.clone())?;
     let rpc = RpcClient::connect(&args.rpc)?;
@@ -244,9 +248,14 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
         None
     } else {
         Some(args.wasm_cache_dir.clone().unwrap_or_else(|| {
-            db.parent()
-                .unwrap_or_else(|| Path::new("."))
-                .join("wasm-cache")
+            match &store {
+                Store::Sqlite(sqlite) => sqlite
+                    .path()
+                    .parent()
+                    .unwrap_or_else(|| Path::new("."))
+                    .join("wasm-cache"),
+                Store::Postgres(_) => Path::new(".sprig").join("wasm-cache"),
+            }
         }))
     };
     let runtime = MappingRuntime::new(config)?;
@@ -274,11 +283,7 @@ async fn index(
     mut prepared: Prepared,
     shutdown: watch::Receiver<bool>,
 ) -> Result<std::process::ExitCode> {
-    eprintln!(
-        "indexing `{}` into {}",
-        prepared.name,
-        prepared.db.display()
-    );
+    eprintln!("indexing `{}` into {}", prepared.name, prepared.db);
     let mut bar = progress::Bar::new();
     let outcome = prepared.indexer.run(shutdown, |p| bar.update(p)).await;
     bar.finish();
@@ -472,19 +477,26 @@ fn default_name(manifest: &Path) -> Result<String> {
         })
 }
 
-/// Opens (or creates) the database file.
-fn open_store(db: &Path) -> Result<SqliteStore> {
-    SqliteStore::open(db).with_context(|| format!("cannot open database {}", db.display()))
+/// Opens the database (a SQLite file is created if missing).
+fn open_store(db: &str) -> Result<Store> {
+    Store::open(db).with_context(|| {
+        if Store::is_postgres_url(db) {
+            "cannot open the PostgreSQL database".to_string()
+        } else {
+            format!("cannot open database {db}")
+        }
+    })
 }
 
-/// Opens the database given by `--db`, or the only one in `.sprig/`.
-fn open_existing_store(db: Option<PathBuf>) -> Result<(PathBuf, SqliteStore)> {
+/// Opens the database given by `--db`, or the only one in `.sprig/`; returns its location for
+/// messages.
+fn open_existing_store(db: Option<String>) -> Result<(String, Store)> {
     let db = match db {
         Some(db) => db,
-        None => default_db()?,
+        None => default_db()?.display().to_string(),
     };
     let store = open_store(&db)?;
-    Ok((db, store))
+    Ok((store.location(), store))
 }
 
 /// The database in `.sprig/` when there is exactly one.

@@ -124,10 +124,15 @@ pub trait EntityReader: Send + Sync {
     /// entity, which is how the field stores it (a `String` id matches `Value::String`, a `Bytes`
     /// id `Value::Bytes`, an `Int8` id `Value::Int8`). Like [`get`](Self::get), this sees
     /// everything written so far, deferred blocks included.
+    ///
+    /// Every backend must implement this. The default only fails (non-deterministically, so
+    /// indexing halts rather than record a wrong result); it lets a backend be written before it
+    /// supports `store.loadRelated`.
     fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>> {
-        // TEMPORARY (until the SQLite implementation lands): keeps the crate building.
-        let _ = (entity_type, field, id);
-        anyhow::bail!("get_derived is not implemented by this store")
+        anyhow::bail!(
+            "this store cannot load the `{entity_type}` entities whose `{field}` is {id}: it does \
+             not support store.loadRelated yet"
+        )
     }
 }
 
@@ -375,6 +380,10 @@ impl Deployment {
 impl EntityReader for Deployment {
     fn get(&self, key: &EntityKey) -> Result<Option<Entity>> {
         on_backend!(self, d => d.get(key))
+    }
+
+    fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>> {
+        on_backend!(self, d => d.get_derived(entity_type, field, id))
     }
 }
 

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -60,7 +61,7 @@ pub fn manifest(example: &str) -> PathBuf {
 }
 
 /// Runs `sprig index` to completion.
-pub fn index(example: &str, url: &str, db: &Path, until: u64) -> Output {
+pub fn index(example: &str, url: &str, db: impl AsRef<OsStr>, until: u64) -> Output {
     sprig()
         .arg("index")
         .arg(manifest(example))
@@ -72,7 +73,7 @@ pub fn index(example: &str, url: &str, db: &Path, until: u64) -> Output {
 }
 
 /// `sprig poi` of subgraph `name` at `block`.
-pub fn poi(db: &Path, name: &str, block: u64) -> String {
+pub fn poi(db: impl AsRef<OsStr>, name: &str, block: u64) -> String {
     let out = sprig()
         .arg("poi")
         .arg("--db")
@@ -112,7 +113,7 @@ impl Drop for Server {
 }
 
 /// Starts `sprig serve --db <db>` on a free port and waits until it answers.
-pub fn serve(db: &Path) -> Server {
+pub fn serve(db: impl AsRef<OsStr>) -> Server {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -355,6 +355,22 @@ impl PostgresDeployment {
     }
 }
 
+impl PostgresDeployment {
+    /// Runs a read on the writer connection if this handle writes (so it sees deferred
+    /// blocks), else on a reader, without taking the writer lock: `sprig poi` and the like
+    /// must work while an indexer runs.
+    fn read_latest<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut PgDb, &Deployment) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        if self.inner.writer.get().is_some() {
+            return self.write(job);
+        }
+        let this = Arc::clone(&self.inner);
+        self.inner.store.read(move |db| job(db, &this))
+    }
+}
+
 impl EntityReader for PostgresDeployment {
     fn get(&self, key: &EntityKey) -> Result<Option<Entity>> {
         let key = key.clone();
@@ -423,18 +439,18 @@ impl WritableStore for PostgresDeployment {
     }
 
     fn data_sources(&self) -> Result<Vec<StoredDataSource>> {
-        self.write(|db, d| {
+        self.read_latest(|db, d| {
             meta::data_sources(db, &d.layout)
                 .with_context(|| format!("cannot load the data sources of `{}`", d.name))
         })
     }
 
     fn poi_digests(&self, block: u64) -> Result<Vec<(String, Vec<u8>)>> {
-        self.write(move |db, d| meta::poi_digests(db, &d.layout, block))
+        self.read_latest(move |db, d| meta::poi_digests(db, &d.layout, block))
     }
 
     fn recent_blocks(&self, limit: usize) -> Result<Vec<(BlockPtr, u64)>> {
-        self.write(move |db, d| meta::recent_blocks(db, &d.layout, limit))
+        self.read_latest(move |db, d| meta::recent_blocks(db, &d.layout, limit))
     }
 
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use rusqlite::{Connection, TransactionBehavior};
 use sprig_manifest::Schema;
-use sprig_value::{BlockPtr, Entity, EntityKey};
+use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
 use crate::sql::layout::{self, Layout, Table};
 use crate::sql::{codec, int, meta, query, write, Db, Dialect, Param, SqlValue, UniqueViolation};
@@ -360,6 +360,32 @@ impl EntityReader for SqliteDeployment {
         let conn = self.inner.connections.writer();
         find_one(&conn, table, &table.current_sql, key, None)
             .with_context(|| format!("cannot load {key}"))
+    }
+
+    fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>> {
+        let run = || -> Result<Vec<Entity>> {
+            let table = self.table(entity_type)?;
+            let column = table.column(field).filter(|c| !c.list).ok_or_else(|| {
+                anyhow!("`{entity_type}` has no stored field `{field}` that holds one id")
+            })?;
+            // The column's index of current rows answers this without a scan.
+            let sql = format!(
+                "SELECT {} FROM {} WHERE {} = ?1 AND {}",
+                table.select_list,
+                table.sql,
+                column.sql,
+                table.visible_at(None)
+            );
+            let conn = self.inner.connections.writer();
+            SqliteDb(&conn)
+                .rows(&sql, &[codec::id_to_sql(id, column)?])?
+                .iter()
+                .map(|row| query::read_entity(row, table))
+                .collect()
+        };
+        run().with_context(|| {
+            format!("cannot load the `{entity_type}` entities whose `{field}` is {id}")
+        })
     }
 }
 
