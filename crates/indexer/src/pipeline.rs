@@ -32,8 +32,14 @@ pub struct IndexerConfig {
     pub poll_interval: Duration,
     /// The most blocks asked for in one `eth_getLogs`.
     pub max_range: u64,
-    /// How many times a failing block is retried (with backoff) before indexing halts.
+    /// How many times a block that failed non-deterministically (an RPC error, a handler
+    /// timeout) is retried before indexing halts.
     pub max_retries: u32,
+    /// Delay before the first retry; it doubles with every further retry, up to
+    /// `max_retry_backoff`.
+    pub retry_backoff: Duration,
+    /// Longest delay between two retries.
+    pub max_retry_backoff: Duration,
     /// The deepest chain reorganisation that is followed by reverting; a deeper one halts
     /// indexing rather than leave wrong data.
     pub reorg_threshold: u64,
@@ -45,7 +51,11 @@ impl Default for IndexerConfig {
             until: None,
             poll_interval: Duration::from_millis(500),
             max_range: 2000,
+            // 0.5 s doubling to 32 s: eight retries wait about 1.5 minutes in all, long enough
+            // for a node to come back, short enough to report a persistent failure.
             max_retries: 8,
+            retry_backoff: Duration::from_millis(500),
+            max_retry_backoff: Duration::from_secs(32),
             reorg_threshold: 250,
         }
     }
@@ -249,11 +259,13 @@ impl Indexer {
                     retries += 1;
                     if retries > self.config.max_retries {
                         return Err(e.context(format!(
-                            "indexing halted at block {next} after {} retries",
+                            "indexing halted at block {next} after {} retries (the error is \
+                             non-deterministic, so nothing of the block was stored; a restart \
+                             tries it again)",
                             self.config.max_retries
                         )));
                     }
-                    let delay = Duration::from_millis(250 << retries.min(7));
+                    let delay = retry_delay(&self.config, retries);
                     tracing::warn!(
                         "block {next}: {e:#} (non-deterministic; retry {retries}/{} in {delay:?})",
                         self.config.max_retries
@@ -630,6 +642,16 @@ impl Indexer {
     }
 }
 
+/// The wait before retry number `retry` (1-based): `retry_backoff`, doubled for every retry
+/// before it, at most `max_retry_backoff`.
+fn retry_delay(config: &IndexerConfig, retry: u32) -> Duration {
+    let doublings = retry.saturating_sub(1).min(31);
+    config
+        .retry_backoff
+        .saturating_mul(1 << doublings)
+        .min(config.max_retry_backoff)
+}
+
 /// What one turn of the indexing loop did.
 enum Step {
     /// Caught up with the target; wait for new blocks.
@@ -749,5 +771,31 @@ impl EthereumCalls for RpcCalls {
                 CallOutcome::Revert(_) => CallResult::Revert,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_double_up_to_the_maximum() {
+        let delays: Vec<Duration> = (1..=9)
+            .map(|retry| retry_delay(&IndexerConfig::default(), retry))
+            .collect();
+        let ms = |n| Duration::from_millis(n);
+        assert_eq!(
+            delays,
+            [500, 1000, 2000, 4000, 8000, 16000, 32000, 32000, 32000].map(ms)
+        );
+        let config = IndexerConfig {
+            retry_backoff: ms(20),
+            max_retry_backoff: ms(50),
+            ..IndexerConfig::default()
+        };
+        assert_eq!(
+            [1, 2, 3, 100, u32::MAX].map(|retry| retry_delay(&config, retry)),
+            [20, 40, 50, 50, 50].map(ms)
+        );
     }
 }
