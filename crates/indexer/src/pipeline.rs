@@ -5,14 +5,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::primitives::{Address, Bytes};
+use alloy::primitives::{Address, Bytes, U256};
 use anyhow::{anyhow, bail, Context, Result};
 use sprig_chain::rpc::{CallOutcome, RpcClient};
 use sprig_chain::{Block, Log};
 use sprig_manifest::{BlockHandlerFilter, Manifest};
 use sprig_poi::{BlockPoi, PoiEvent};
 use sprig_runtime::{
-    ApiVersion, BlockState, CallResult, DataSourceInfo, EthereumCalls, HandlerContext,
+    ApiVersion, BlockState, CallResult, ChainFuture, DataSourceInfo, EthereumCalls, HandlerContext,
     MappingError, MappingModule, MappingRuntime, MappingTrigger,
 };
 use sprig_store::{
@@ -755,7 +755,7 @@ fn host_from_template(manifest: &Manifest, ds: &StoredDataSource) -> Result<Host
     })
 }
 
-/// `ethereum.call` over the RPC client.
+/// `ethereum.call`, `ethereum.getBalance` and `ethereum.hasCode` over the RPC client.
 struct RpcCalls(RpcClient);
 
 impl EthereumCalls for RpcCalls {
@@ -771,6 +771,14 @@ impl EthereumCalls for RpcCalls {
                 CallOutcome::Revert(_) => CallResult::Revert,
             })
         })
+    }
+
+    fn get_balance(&self, address: Address, block: BlockPtr) -> ChainFuture<'_, U256> {
+        Box::pin(self.0.balance(address, block))
+    }
+
+    fn get_code(&self, address: Address, block: BlockPtr) -> ChainFuture<'_, Bytes> {
+        Box::pin(self.0.code(address, block))
     }
 }
 

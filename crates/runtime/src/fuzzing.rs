@@ -107,6 +107,22 @@ impl EthereumCalls for NoChain {
     {
         Box::pin(async { Ok(CallResult::Revert) })
     }
+
+    fn get_balance(
+        &self,
+        _: alloy::primitives::Address,
+        _: BlockPtr,
+    ) -> crate::ChainFuture<'_, alloy::primitives::U256> {
+        Box::pin(async { Ok(alloy::primitives::U256::ZERO) })
+    }
+
+    fn get_code(
+        &self,
+        _: alloy::primitives::Address,
+        _: BlockPtr,
+    ) -> crate::ChainFuture<'_, alloy::primitives::Bytes> {
+        Box::pin(async { Ok(alloy::primitives::Bytes::new()) })
+    }
 }
 
 fn state() -> HostState {

@@ -34,6 +34,16 @@ pub(crate) const DATA_SOURCE_CREATE: u64 = 1_000_000;
 /// One `ethereum.call`: a round trip to a node. High enough that a handler cannot make more
 /// than a few thousand within its default budget.
 pub(crate) const ETHEREUM_CALL: u64 = 5_000_000;
+/// One `ethereum.getBalance`: a round trip to a node, priced like `ethereum.call` (as graph-node
+/// prices it).
+pub(crate) const ETH_GET_BALANCE: u64 = ETHEREUM_CALL;
+/// One `ethereum.hasCode`: a round trip to a node, priced like `ethereum.call` (as graph-node
+/// prices it).
+pub(crate) const ETH_HAS_CODE: u64 = ETHEREUM_CALL;
+/// One `store.loadRelated`, on top of [`STORE_GET`] for the query itself: each entity it returns
+/// costs what loading it with `store.get` would, so that loading many entities at once is not
+/// cheaper than loading them one by one.
+pub(crate) const STORE_GET_RELATED_PER_ENTITY: u64 = STORE_GET;
 
 /// Fuel given to each call of the module's `id_of_type` export. The result is cached per module,
 /// so whether a trigger makes the call depends on history: the call runs on this separate

@@ -62,7 +62,7 @@ mod trigger;
 
 pub use crate::api_version::ApiVersion;
 pub use crate::cache::CacheStatus;
-pub use crate::chain::{CallResult, EthereumCalls};
+pub use crate::chain::{CallResult, ChainFuture, EthereumCalls};
 pub use crate::config::{OptLevel, RuntimeConfig};
 pub use crate::context::{BlockState, DataSourceInfo, HandlerContext};
 pub use crate::error::MappingError;

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use sprig_value::{BigInt, Entity, Value};
+use sprig_value::{BigInt, Entity, EntityKey, Id, Value};
 
 fn source() -> Entity {
     [
@@ -140,5 +140,99 @@ async fn a_failed_handler_leaves_no_writes_or_data_sources() {
 async fn store_read_failures_are_non_deterministic() {
     let (error, deterministic, _) = Run::new("storeRoundTrip").store(BrokenStore).fails().await;
     assert!(!deterministic);
+    assert!(error.contains("connection refused"), "{error}");
+}
+
+/// Children `c1`, `c2`, `c4` of `p1` and `c3` of `p2`; eggs `0x01`, `0x02` of nest `0xaa`.
+fn family() -> MemoryStore {
+    let child = |id: &str, parent: &str, name: &str| {
+        (
+            key("Child", id),
+            [
+                ("parent", Value::String(parent.into())),
+                ("name", Value::String(name.into())),
+            ],
+        )
+    };
+    let egg = |id: u8| EntityKey {
+        entity_type: "Egg".into(),
+        id: Id::Bytes(vec![id]),
+    };
+    let mut store = MemoryStore::default();
+    for (key, fields) in [
+        child("c1", "p1", "first"),
+        child("c2", "p1", "second"),
+        child("c3", "p2", "third"),
+        child("c4", "p1", "fourth"),
+    ] {
+        store = store.with(key, &fields);
+    }
+    for id in [1, 2] {
+        store = store.with(egg(id), &[("nest", Value::Bytes(vec![0xaa]))]);
+    }
+    store
+}
+
+#[tokio::test]
+async fn load_related_combines_the_store_and_the_block() {
+    let mut result = Run::new("loadRelatedOps").store(family()).ok().await;
+    let o = entity(&mut result, "Output", "loadRelated");
+    assert_eq!(
+        strings(&o, "strings"),
+        [
+            // From the store, sorted by id.
+            "c1,c2,c4",
+            // c2 moved to p2, c4 removed, c5 created, c1 renamed.
+            "c1,c5",
+            "renamed,new",
+            "c2,c3",
+            // `firstborn: Child @derivedFrom` loads the same list.
+            "c1,c5",
+            "",
+            // Bytes ids: two stored eggs and one laid in this block.
+            "0x01,0x02,0x03",
+            "0xaa",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn load_related_refuses_fields_it_cannot_load() {
+    for (handler, message) in [
+        (
+            "loadRelatedNotDerived",
+            "Entity Parent[p1]: field is not derived `name`",
+        ),
+        (
+            "loadRelatedUnknownField",
+            "Entity Parent[p1]: unknown field `nope`",
+        ),
+        (
+            "loadRelatedFromList",
+            "Entity Parent[p1]: `labels` is derived from the list field `Label.parents`",
+        ),
+        (
+            "loadRelatedFromInterface",
+            "Entity Parent[p1]: `pets` lists the interface `Pet`",
+        ),
+        (
+            "loadRelatedBadId",
+            "Invalid id `not hex` for entity type `Nest`: Bytes ids must be hex",
+        ),
+    ] {
+        let (error, deterministic, _) = Run::new(handler).store(family()).fails().await;
+        assert!(deterministic, "{handler}: {error}");
+        assert!(error.contains(message), "{handler}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn load_related_store_failures_are_non_deterministic() {
+    let (error, deterministic, _) = Run::new("loadRelatedOps").store(BrokenStore).fails().await;
+    assert!(!deterministic);
+    assert!(
+        error.contains("store.loadRelated of Parent[p1].children failed"),
+        "{error}"
+    );
     assert!(error.contains("connection refused"), "{error}");
 }

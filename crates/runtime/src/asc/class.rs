@@ -34,6 +34,17 @@ pub(crate) enum TypeIndex {
     Log = 1001,
     ArrayB256 = 1002,
     ArrayLog = 1003,
+    /// `Array<Entity>` (`store.loadRelated`). graph-ts does not know this index and answers 0,
+    /// as it does for graph-node.
+    ArrayTypedMapStringStoreValue = 1004,
+    YamlValue = 5500,
+    YamlTaggedValue = 5501,
+    YamlTypedMapEntryValueValue = 5502,
+    YamlTypedMapValueValue = 5503,
+    YamlArrayValue = 5504,
+    YamlArrayTypedMapEntryValueValue = 5505,
+    YamlWrappedValue = 5506,
+    YamlResultValueBool = 5507,
 }
 
 impl TypeIndex {

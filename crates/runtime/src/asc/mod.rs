@@ -22,6 +22,7 @@ pub(crate) mod memory;
 pub(crate) mod read;
 pub(crate) mod value;
 pub(crate) mod write;
+pub(crate) mod yaml;
 
 pub(crate) use class::TypeIndex;
 pub(crate) use heap::{place, write_value, write_value_opt, Exports, Heap, TypeIds};

@@ -1,11 +1,18 @@
-//! `ethereum.call`, `ethereum.encode`, `ethereum.decode`.
+//! `ethereum.call`, `ethereum.getBalance`, `ethereum.hasCode` (which ask the node about the
+//! trigger's block), `ethereum.encode`, `ethereum.decode`.
+
+use std::future::Future;
 
 use alloy::dyn_abi::{DynSolType, DynSolValue, FunctionExt, JsonAbiExt};
 use alloy::json_abi::{Function, Param};
-use wasmtime::{AsContextMut, Caller};
+use alloy::primitives::Address;
+use sprig_value::BigInt;
+use wasmtime::{AsContextMut, Caller, StoreContextMut};
 
 use super::{compute_nullable, HostFuture};
+use crate::api_version::ApiVersion;
 use crate::asc::ethereum::SmartContractCall;
+use crate::asc::write::Fields;
 use crate::asc::{write_value, Reader, ToAsc};
 use crate::asc::{ObjPtr, Objects, TypeIndex};
 use crate::chain::CallResult;
@@ -37,55 +44,119 @@ pub(crate) fn call(mut caller: Caller<'_, HostState>, (call,): (u32,)) -> HostFu
             })?;
         let chain = state.ctx.chain.clone();
         let block = state.ctx.block;
-        let clock = state.clock.clone();
-        let io_timeout = state.io_timeout;
-        let description = || {
-            format!(
-                "ethereum.call to {} ({}::{}) at block {block}",
-                call.contract_address, call.contract_name, call.function_signature
-            )
-        };
-
-        let request = chain.call(call.contract_address, data.into(), block);
-        let response = {
-            let _paused = clock.as_ref().map(|clock| clock.pause());
-            match io_timeout {
-                Some(limit) => match tokio::time::timeout(limit, request).await {
-                    Ok(response) => response,
-                    Err(_) => {
-                        return Err(HostError::non_deterministic(anyhow::anyhow!(
-                            "{} timed out after {limit:?}",
-                            description()
-                        ))
-                        .into())
-                    }
-                },
-                None => request.await,
-            }
-        };
+        let description = format!(
+            "ethereum.call to {} ({}::{}) at block {block}",
+            call.contract_address, call.contract_name, call.function_signature
+        );
+        let response = ask_node(
+            cx.data(),
+            &description,
+            chain.call(call.contract_address, data.into(), block),
+        )
+        .await?;
         let output = match response {
-            Err(e) => {
-                return Err(HostError::non_deterministic(
-                    e.context(format!("{} failed", description())),
-                )
-                .into())
-            }
-            Ok(CallResult::Revert) => {
-                tracing::debug!(target: "sprig::mapping", "{} reverted", description());
+            CallResult::Revert => {
+                tracing::debug!(target: "sprig::mapping", "{description} reverted");
                 return Ok(0);
             }
-            Ok(CallResult::Success(output)) => output,
+            CallResult::Success(output) => output,
         };
         match function.abi_decode_output(&output) {
             Ok(values) => write_value(&mut cx, &ValueArray(values)).await,
             Err(e) => {
                 // graph-node treats undecodable output (e.g. `0x` from a non-contract) as a
                 // revert.
-                tracing::debug!(target: "sprig::mapping", "{}: cannot decode output: {e}", description());
+                tracing::debug!(target: "sprig::mapping", "{description}: cannot decode output: {e}");
                 Ok(0)
             }
         }
     })
+}
+
+/// `ethereum.getBalance(address: Address): BigInt`: the account's balance in wei at the
+/// trigger's block. Only from apiVersion 0.0.9 (earlier: deterministic error, as graph-node).
+pub(crate) fn get_balance(
+    mut caller: Caller<'_, HostState>,
+    (address,): (u32,),
+) -> HostFuture<'_, u32> {
+    Box::new(async move {
+        let mut cx = caller.as_context_mut();
+        let address = read_state_query(&mut cx, address, gas::ETH_GET_BALANCE, "getBalance")?;
+        let (chain, block) = (cx.data().ctx.chain.clone(), cx.data().ctx.block);
+        let description = format!("ethereum.getBalance of {address} at block {block}");
+        let balance = ask_node(cx.data(), &description, chain.get_balance(address, block)).await?;
+        let balance = BigInt::from_unsigned_bytes_be(&balance.to_be_bytes::<32>());
+        write_value(&mut cx, &balance).await
+    })
+}
+
+/// `ethereum.hasCode(address: Address): Wrapped<bool>`: whether the account has code (is a
+/// contract) at the trigger's block. Only from apiVersion 0.0.9 (earlier: deterministic error,
+/// as graph-node).
+pub(crate) fn has_code(
+    mut caller: Caller<'_, HostState>,
+    (address,): (u32,),
+) -> HostFuture<'_, u32> {
+    Box::new(async move {
+        let mut cx = caller.as_context_mut();
+        let address = read_state_query(&mut cx, address, gas::ETH_HAS_CODE, "hasCode")?;
+        let (chain, block) = (cx.data().ctx.chain.clone(), cx.data().ctx.block);
+        let description = format!("ethereum.hasCode of {address} at block {block}");
+        let code = ask_node(cx.data(), &description, chain.get_code(address, block)).await?;
+        write_value(&mut cx, &WrappedBool(!code.is_empty())).await
+    })
+}
+
+/// The common start of `getBalance` and `hasCode`, in graph-node's order: charge the gas, refuse
+/// mappings older than apiVersion 0.0.9, read the address.
+fn read_state_query(
+    cx: &mut StoreContextMut<'_, HostState>,
+    address: u32,
+    cost: u64,
+    name: &str,
+) -> Result<Address, HostError> {
+    gas::charge(cx, gas::HOST_CALL + cost)?;
+    if cx.data().api_version < ApiVersion::V0_0_9 {
+        return Err(deterministic!(
+            "ethereum.{name} call is not supported before API version 0.0.9"
+        ));
+    }
+    Ok(Address::from(Reader::new(cx)?.read::<[u8; 20]>(address)?))
+}
+
+/// Waits for the node's answer to `request`, with the handler's clock paused (a slow node must
+/// not use up the mapping's own time) and bounded by the I/O timeout if one is set. A failure or
+/// a timeout is non-deterministic: the block is retried, nothing is recorded.
+fn ask_node<'a, T>(
+    state: &HostState,
+    description: &'a str,
+    request: impl Future<Output = anyhow::Result<T>> + Send + 'a,
+) -> impl Future<Output = Result<T, HostError>> + Send + 'a {
+    let clock = state.clock.clone();
+    let io_timeout = state.io_timeout;
+    async move {
+        // The guard restarts the clock when dropped, also on the early returns below.
+        let _paused = clock.as_ref().map(|clock| clock.pause());
+        let response = match io_timeout {
+            Some(limit) => tokio::time::timeout(limit, request).await.map_err(|_| {
+                HostError::non_deterministic(anyhow::anyhow!(
+                    "{description} timed out after {limit:?}"
+                ))
+            })?,
+            None => request.await,
+        };
+        response
+            .map_err(|e| HostError::non_deterministic(e.context(format!("{description} failed"))))
+    }
+}
+
+/// `Wrapped<bool>`: `{ inner: bool }`, a 1-byte payload.
+struct WrappedBool(bool);
+
+impl ToAsc for WrappedBool {
+    fn to_asc(&self, objects: &mut Objects) -> ObjPtr {
+        objects.class(TypeIndex::WrappedBool, Fields::new().u8(u8::from(self.0)))
+    }
 }
 
 /// The function `call` names: by contract name among the data source's ABIs, then by name and

@@ -2,7 +2,7 @@
 //!
 //! Like graph-node, functions are linked by import *name* under whatever module name the wasm
 //! uses (graph-ts names the module after its source file: `index`, `numbers`, `conversion`,
-//! `datasource`, `ethereum`, `json`, `env`). A name the runtime does not provide fails the load.
+//! `datasource`, `ethereum`, `json`, `yaml`, `env`). A name the runtime does not provide fails the load.
 //!
 //! Every host function charges gas before its work (see [`gas`](crate::gas)), reads its
 //! arguments through [`Reader`], and writes its result through
@@ -11,11 +11,13 @@
 mod conversion;
 mod data_source;
 mod disabled;
+mod ens;
 mod ethereum;
 mod json;
 mod numbers;
 mod process;
 mod store;
+mod yaml;
 
 use std::future::Future;
 
@@ -36,6 +38,7 @@ pub(crate) const HOST_FUNCTIONS: &[&str] = &[
     "log.log",
     "store.get",
     "store.get_in_block",
+    "store.loadRelated",
     "store.set",
     "store.remove",
     "typeConversion.bytesToString",
@@ -50,8 +53,12 @@ pub(crate) const HOST_FUNCTIONS: &[&str] = &[
     "json.toU64",
     "json.toF64",
     "json.toBigInt",
+    "yaml.fromBytes",
+    "yaml.try_fromBytes",
     "crypto.keccak256",
     "ethereum.call",
+    "ethereum.getBalance",
+    "ethereum.hasCode",
     "ethereum.encode",
     "ethereum.decode",
     "bigInt.plus",
@@ -78,6 +85,7 @@ pub(crate) const HOST_FUNCTIONS: &[&str] = &[
     "dataSource.address",
     "dataSource.network",
     "dataSource.context",
+    "ens.nameByHash",
     "ipfs.cat",
     "ipfs.getBlock",
     "ipfs.map",
@@ -108,6 +116,7 @@ pub(crate) fn link(
 
         "store.get" => async_fn!(store::get),
         "store.get_in_block" => async_fn!(store::get_in_block),
+        "store.loadRelated" => async_fn!(store::load_related),
         "store.set" => sync_fn!(store::set),
         "store.remove" => sync_fn!(store::remove),
 
@@ -126,7 +135,12 @@ pub(crate) fn link(
         "json.toF64" => sync_fn!(json::to_f64),
         "json.toBigInt" => async_fn!(json::to_big_int),
 
+        "yaml.fromBytes" => async_fn!(yaml::from_bytes),
+        "yaml.try_fromBytes" => async_fn!(yaml::try_from_bytes),
+
         "ethereum.call" => async_fn!(ethereum::call),
+        "ethereum.getBalance" => async_fn!(ethereum::get_balance),
+        "ethereum.hasCode" => async_fn!(ethereum::has_code),
         "ethereum.encode" => async_fn!(ethereum::encode),
         "ethereum.decode" => async_fn!(ethereum::decode),
 
@@ -155,6 +169,7 @@ pub(crate) fn link(
         "dataSource.address" => async_fn!(data_source::address),
         "dataSource.network" => async_fn!(data_source::network),
         "dataSource.context" => async_fn!(data_source::context),
+        "ens.nameByHash" => async_fn!(ens::name_by_hash),
 
         "ipfs.cat" => sync_fn!(disabled::ipfs_cat),
         "ipfs.getBlock" => sync_fn!(disabled::ipfs_get_block),

@@ -1,19 +1,19 @@
-//! `store.get`, `store.get_in_block`, `store.set`, `store.remove`: entity access through the
-//! block's entity cache.
+//! `store.get`, `store.get_in_block`, `store.loadRelated`, `store.set`, `store.remove`: entity
+//! access through the block's entity cache.
 //!
 //! Errors the mapping causes (unknown entity type, bad id, undefined fields, an entity the
 //! schema rejects) are deterministic. Failing to read the store is not: before a write, the
 //! entity is loaded into the cache, so that the write itself can only fail on the mapping's
 //! data.
 
-use sprig_manifest::{EntityType, Schema};
+use sprig_manifest::{BaseType, EntityType, Schema};
 use sprig_value::{from_hex, Entity, EntityKey, Id, IdType, Value};
 use wasmtime::{AsContextMut, Caller, StoreContextMut};
 
 use super::HostFuture;
 use crate::api_version::ApiVersion;
 use crate::asc::value::AscEntity;
-use crate::asc::{write_value_opt, Reader};
+use crate::asc::{write_value, write_value_opt, ObjPtr, Objects, Reader, ToAsc, TypeIndex};
 use crate::error::{deterministic, HostError};
 use crate::gas;
 use crate::state::HostState;
@@ -55,6 +55,90 @@ fn load(
         };
         write_value_opt(&mut cx, found.as_ref()).await
     })
+}
+
+/// `store.loadRelated(entity, id, field): Array<Entity>`: the entities the `@derivedFrom` field
+/// `field` of `entity` `id` lists, as the block sees them so far, sorted by id (graph-ts's
+/// generated `<Entity>Loader` classes call it).
+///
+/// Only fields derived from a single (not list) reference of an entity type can be loaded, as in
+/// graph-node; other fields are a deterministic error, as are unknown types and fields (the
+/// mapping's fault; graph-node lets these retry forever). Failing to read the store is
+/// non-deterministic. Costs [`gas::STORE_GET`] for the query and
+/// [`gas::STORE_GET_RELATED_PER_ENTITY`] per entity found.
+pub(crate) fn load_related(
+    mut caller: Caller<'_, HostState>,
+    (entity, id, field): (u32, u32, u32),
+) -> HostFuture<'_, u32> {
+    Box::new(async move {
+        let mut cx = caller.as_context_mut();
+        let key = read_key(&mut cx, entity, id, "loadRelated")?;
+        let field: String = Reader::new(&mut cx)?.read(field)?;
+        let (target, back_field) = derived_field(&cx.data().ctx.schema, &key, &field)?;
+        gas::charge(&mut cx, gas::HOST_CALL + gas::STORE_GET)?;
+        let cache = &mut cx.data_mut().ctx.state.cache;
+        let related = cache
+            .load_related(&target, &back_field, &key.id)
+            .map_err(|e| {
+                HostError::non_deterministic(
+                    e.context(format!("store.loadRelated of {key}.{field} failed")),
+                )
+            })?;
+        gas::charge(
+            &mut cx,
+            gas::STORE_GET_RELATED_PER_ENTITY.saturating_mul(related.len() as u64),
+        )?;
+        write_value(&mut cx, &EntityArray(related)).await
+    })
+}
+
+/// The entity type and field that `field` of `key`'s type is derived from.
+fn derived_field(
+    schema: &Schema,
+    key: &EntityKey,
+    field: &str,
+) -> Result<(String, String), HostError> {
+    // `read_key` resolved the type already.
+    let entity_type = entity_type(schema, &key.entity_type, "loadRelated")?;
+    let found = entity_type
+        .field(field)
+        .ok_or_else(|| deterministic!("Entity {key}: unknown field `{field}`"))?;
+    let Some(back_field) = &found.derived_from else {
+        return Err(deterministic!(
+            "Entity {key}: field is not derived `{field}`"
+        ));
+    };
+    // The schema checked that a derived field references an entity type or interface that has
+    // the back field.
+    let BaseType::Reference(target) = &found.field_type.base else {
+        return Err(deterministic!(
+            "Entity {key}: field is not derived `{field}`"
+        ));
+    };
+    let Some(target_type) = schema.entity_type(target) else {
+        return Err(deterministic!(
+            "Entity {key}: `{field}` lists the interface `{target}`; store.loadRelated can only              load fields derived from an entity type"
+        ));
+    };
+    if target_type
+        .field(back_field)
+        .is_some_and(|back| back.field_type.list)
+    {
+        return Err(deterministic!(
+            "Entity {key}: `{field}` is derived from the list field `{target}.{back_field}`;              store.loadRelated can only load fields derived from a single reference"
+        ));
+    }
+    Ok((target.clone(), back_field.clone()))
+}
+
+/// `Array<Entity>`, each a `TypedMap<string, Value>` with its fields sorted by name.
+struct EntityArray(Vec<Entity>);
+
+impl ToAsc for EntityArray {
+    fn to_asc(&self, objects: &mut Objects) -> ObjPtr {
+        let items: Vec<ObjPtr> = self.0.iter().map(|e| e.to_asc(objects)).collect();
+        objects.array_of(TypeIndex::ArrayTypedMapStringStoreValue, &items)
+    }
 }
 
 /// `store.set(entity, id, data)`: a partial update of the entity (fields merged into what the

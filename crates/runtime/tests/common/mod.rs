@@ -4,8 +4,6 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -14,7 +12,7 @@ use alloy::primitives::{Address, Bytes, B256, I256, U256};
 use sprig_chain::{Block, Log, Receipt, Transaction};
 use sprig_manifest::Schema;
 use sprig_runtime::{
-    ApiVersion, BlockState, CallResult, DataSourceInfo, EthereumCalls, HandlerContext,
+    ApiVersion, BlockState, CallResult, ChainFuture, DataSourceInfo, EthereumCalls, HandlerContext,
     HandlerResult, MappingModule, MappingRuntime, MappingTrigger, RuntimeConfig,
 };
 use sprig_store::{EntityCache, EntityReader};
@@ -76,9 +74,36 @@ pub fn load(config: RuntimeConfig) -> MappingModule {
 #[derive(Default)]
 pub struct MemoryStore(pub BTreeMap<EntityKey, Entity>);
 
+impl MemoryStore {
+    /// Adds an entity (its `id` field is filled in from `key`).
+    pub fn with(mut self, key: EntityKey, fields: &[(&str, Value)]) -> MemoryStore {
+        let mut entity: Entity = fields
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect();
+        entity.insert("id".to_string(), key.id.to_value());
+        self.0.insert(key, entity);
+        self
+    }
+}
+
 impl EntityReader for MemoryStore {
     fn get(&self, key: &EntityKey) -> anyhow::Result<Option<Entity>> {
         Ok(self.0.get(key).cloned())
+    }
+
+    fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> anyhow::Result<Vec<Entity>> {
+        let wanted = id.to_value();
+        // Reversed: the cache must sort, whatever order the store answers in.
+        Ok(self
+            .0
+            .iter()
+            .rev()
+            .filter(|(key, entity)| {
+                key.entity_type == entity_type && entity.get(field) == Some(&wanted)
+            })
+            .map(|(_, entity)| entity.clone())
+            .collect())
     }
 }
 
@@ -89,37 +114,83 @@ impl EntityReader for BrokenStore {
     fn get(&self, _: &EntityKey) -> anyhow::Result<Option<Entity>> {
         anyhow::bail!("connection refused")
     }
+
+    fn get_derived(&self, _: &str, _: &str, _: &Id) -> anyhow::Result<Vec<Entity>> {
+        anyhow::bail!("connection refused")
+    }
 }
 
-/// Answers `eth_call`s from a table keyed by calldata; anything else reverts.
+/// Answers `eth_call`s from a table keyed by calldata (anything else reverts), and balances and
+/// code from tables keyed by address (anything else has none).
 #[derive(Default)]
 pub struct FakeChain {
     pub answers: BTreeMap<Vec<u8>, Vec<u8>>,
+    pub balances: BTreeMap<Address, U256>,
+    pub codes: BTreeMap<Address, Bytes>,
     /// Delay before answering.
     pub delay: Option<Duration>,
-    /// Fail every call as an RPC error.
+    /// Fail every request as an RPC error.
     pub broken: bool,
 }
 
+impl FakeChain {
+    /// Waits out the delay, then fails if broken.
+    async fn answer(&self) -> anyhow::Result<()> {
+        if let Some(delay) = self.delay {
+            tokio::time::sleep(delay).await;
+        }
+        if self.broken {
+            anyhow::bail!("node unavailable");
+        }
+        Ok(())
+    }
+}
+
 impl EthereumCalls for FakeChain {
-    fn call(
-        &self,
-        _to: Address,
-        data: Bytes,
-        _block: BlockPtr,
-    ) -> Pin<Box<dyn Future<Output = anyhow::Result<CallResult>> + Send + '_>> {
+    fn call(&self, _to: Address, data: Bytes, _block: BlockPtr) -> ChainFuture<'_, CallResult> {
         Box::pin(async move {
-            if let Some(delay) = self.delay {
-                tokio::time::sleep(delay).await;
-            }
-            if self.broken {
-                anyhow::bail!("node unavailable");
-            }
+            self.answer().await?;
             Ok(match self.answers.get(data.as_ref()) {
                 Some(output) => CallResult::Success(Bytes::from(output.clone())),
                 None => CallResult::Revert,
             })
         })
+    }
+
+    fn get_balance(&self, address: Address, _block: BlockPtr) -> ChainFuture<'_, U256> {
+        Box::pin(async move {
+            self.answer().await?;
+            Ok(self.balances.get(&address).copied().unwrap_or_default())
+        })
+    }
+
+    fn get_code(&self, address: Address, _block: BlockPtr) -> ChainFuture<'_, Bytes> {
+        Box::pin(async move {
+            self.answer().await?;
+            Ok(self.codes.get(&address).cloned().unwrap_or_default())
+        })
+    }
+}
+
+/// A real node over JSON-RPC, as the indexer uses it.
+pub struct RpcChain(pub sprig_chain::rpc::RpcClient);
+
+impl EthereumCalls for RpcChain {
+    fn call(&self, to: Address, data: Bytes, block: BlockPtr) -> ChainFuture<'_, CallResult> {
+        Box::pin(async move {
+            Ok(match self.0.call(to, data, block).await? {
+                sprig_chain::rpc::CallOutcome::Success(output) => CallResult::Success(output),
+                sprig_chain::rpc::CallOutcome::Revert(_) => CallResult::Revert,
+            })
+        })
+    }
+
+    fn get_balance(&self, address: Address, block: BlockPtr) -> ChainFuture<'_, U256> {
+        Box::pin(self.0.balance(address, block))
+    }
+
+    fn get_code(&self, address: Address, block: BlockPtr) -> ChainFuture<'_, Bytes> {
+        Box::pin(self.0.code(address, block))
     }
 }
 

@@ -931,3 +931,417 @@ export class BytesThing extends Entity {
     }
   }
 }
+
+export class Parent extends Entity {
+  constructor(id: string) {
+    super();
+    this.set("id", Value.fromString(id));
+  }
+
+  save(): void {
+    let id = this.get("id");
+    assert(id != null, "Cannot save Parent entity without an ID");
+    if (id) {
+      assert(
+        id.kind == ValueKind.STRING,
+        `Entities of type Parent must have an ID of type String but the id '${id.displayData()}' is of type ${id.displayKind()}`,
+      );
+      store.set("Parent", id.toString(), this);
+    }
+  }
+
+  static loadInBlock(id: string): Parent | null {
+    return changetype<Parent | null>(store.get_in_block("Parent", id));
+  }
+
+  static load(id: string): Parent | null {
+    return changetype<Parent | null>(store.get("Parent", id));
+  }
+
+  get id(): string {
+    let value = this.get("id");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toString();
+    }
+  }
+
+  set id(value: string) {
+    this.set("id", Value.fromString(value));
+  }
+
+  get children(): ChildLoader {
+    return new ChildLoader("Parent", this.get("id")!.toString(), "children");
+  }
+
+  get firstborn(): ChildLoader {
+    return new ChildLoader("Parent", this.get("id")!.toString(), "firstborn");
+  }
+
+  get labels(): LabelLoader {
+    return new LabelLoader("Parent", this.get("id")!.toString(), "labels");
+  }
+
+  get name(): string | null {
+    let value = this.get("name");
+    if (!value || value.kind == ValueKind.NULL) {
+      return null;
+    } else {
+      return value.toString();
+    }
+  }
+
+  set name(value: string | null) {
+    if (!value) {
+      this.unset("name");
+    } else {
+      this.set("name", Value.fromString(<string>value));
+    }
+  }
+}
+
+export class Child extends Entity {
+  constructor(id: string) {
+    super();
+    this.set("id", Value.fromString(id));
+  }
+
+  save(): void {
+    let id = this.get("id");
+    assert(id != null, "Cannot save Child entity without an ID");
+    if (id) {
+      assert(
+        id.kind == ValueKind.STRING,
+        `Entities of type Child must have an ID of type String but the id '${id.displayData()}' is of type ${id.displayKind()}`,
+      );
+      store.set("Child", id.toString(), this);
+    }
+  }
+
+  static loadInBlock(id: string): Child | null {
+    return changetype<Child | null>(store.get_in_block("Child", id));
+  }
+
+  static load(id: string): Child | null {
+    return changetype<Child | null>(store.get("Child", id));
+  }
+
+  get id(): string {
+    let value = this.get("id");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toString();
+    }
+  }
+
+  set id(value: string) {
+    this.set("id", Value.fromString(value));
+  }
+
+  get parent(): string | null {
+    let value = this.get("parent");
+    if (!value || value.kind == ValueKind.NULL) {
+      return null;
+    } else {
+      return value.toString();
+    }
+  }
+
+  set parent(value: string | null) {
+    if (!value) {
+      this.unset("parent");
+    } else {
+      this.set("parent", Value.fromString(<string>value));
+    }
+  }
+
+  get name(): string | null {
+    let value = this.get("name");
+    if (!value || value.kind == ValueKind.NULL) {
+      return null;
+    } else {
+      return value.toString();
+    }
+  }
+
+  set name(value: string | null) {
+    if (!value) {
+      this.unset("name");
+    } else {
+      this.set("name", Value.fromString(<string>value));
+    }
+  }
+}
+
+export class Label extends Entity {
+  constructor(id: string) {
+    super();
+    this.set("id", Value.fromString(id));
+  }
+
+  save(): void {
+    let id = this.get("id");
+    assert(id != null, "Cannot save Label entity without an ID");
+    if (id) {
+      assert(
+        id.kind == ValueKind.STRING,
+        `Entities of type Label must have an ID of type String but the id '${id.displayData()}' is of type ${id.displayKind()}`,
+      );
+      store.set("Label", id.toString(), this);
+    }
+  }
+
+  static loadInBlock(id: string): Label | null {
+    return changetype<Label | null>(store.get_in_block("Label", id));
+  }
+
+  static load(id: string): Label | null {
+    return changetype<Label | null>(store.get("Label", id));
+  }
+
+  get id(): string {
+    let value = this.get("id");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toString();
+    }
+  }
+
+  set id(value: string) {
+    this.set("id", Value.fromString(value));
+  }
+
+  get parents(): Array<string> | null {
+    let value = this.get("parents");
+    if (!value || value.kind == ValueKind.NULL) {
+      return null;
+    } else {
+      return value.toStringArray();
+    }
+  }
+
+  set parents(value: Array<string> | null) {
+    if (!value) {
+      this.unset("parents");
+    } else {
+      this.set("parents", Value.fromStringArray(<Array<string>>value));
+    }
+  }
+}
+
+export class Cat extends Entity {
+  constructor(id: string) {
+    super();
+    this.set("id", Value.fromString(id));
+  }
+
+  save(): void {
+    let id = this.get("id");
+    assert(id != null, "Cannot save Cat entity without an ID");
+    if (id) {
+      assert(
+        id.kind == ValueKind.STRING,
+        `Entities of type Cat must have an ID of type String but the id '${id.displayData()}' is of type ${id.displayKind()}`,
+      );
+      store.set("Cat", id.toString(), this);
+    }
+  }
+
+  static loadInBlock(id: string): Cat | null {
+    return changetype<Cat | null>(store.get_in_block("Cat", id));
+  }
+
+  static load(id: string): Cat | null {
+    return changetype<Cat | null>(store.get("Cat", id));
+  }
+
+  get id(): string {
+    let value = this.get("id");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toString();
+    }
+  }
+
+  set id(value: string) {
+    this.set("id", Value.fromString(value));
+  }
+
+  get owner(): string | null {
+    let value = this.get("owner");
+    if (!value || value.kind == ValueKind.NULL) {
+      return null;
+    } else {
+      return value.toString();
+    }
+  }
+
+  set owner(value: string | null) {
+    if (!value) {
+      this.unset("owner");
+    } else {
+      this.set("owner", Value.fromString(<string>value));
+    }
+  }
+}
+
+export class Nest extends Entity {
+  constructor(id: Bytes) {
+    super();
+    this.set("id", Value.fromBytes(id));
+  }
+
+  save(): void {
+    let id = this.get("id");
+    assert(id != null, "Cannot save Nest entity without an ID");
+    if (id) {
+      assert(
+        id.kind == ValueKind.BYTES,
+        `Entities of type Nest must have an ID of type Bytes but the id '${id.displayData()}' is of type ${id.displayKind()}`,
+      );
+      store.set("Nest", id.toBytes().toHexString(), this);
+    }
+  }
+
+  static loadInBlock(id: Bytes): Nest | null {
+    return changetype<Nest | null>(
+      store.get_in_block("Nest", id.toHexString()),
+    );
+  }
+
+  static load(id: Bytes): Nest | null {
+    return changetype<Nest | null>(store.get("Nest", id.toHexString()));
+  }
+
+  get id(): Bytes {
+    let value = this.get("id");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toBytes();
+    }
+  }
+
+  set id(value: Bytes) {
+    this.set("id", Value.fromBytes(value));
+  }
+
+  get eggs(): EggLoader {
+    return new EggLoader(
+      "Nest",
+      this.get("id")!.toBytes().toHexString(),
+      "eggs",
+    );
+  }
+}
+
+export class Egg extends Entity {
+  constructor(id: Bytes) {
+    super();
+    this.set("id", Value.fromBytes(id));
+  }
+
+  save(): void {
+    let id = this.get("id");
+    assert(id != null, "Cannot save Egg entity without an ID");
+    if (id) {
+      assert(
+        id.kind == ValueKind.BYTES,
+        `Entities of type Egg must have an ID of type Bytes but the id '${id.displayData()}' is of type ${id.displayKind()}`,
+      );
+      store.set("Egg", id.toBytes().toHexString(), this);
+    }
+  }
+
+  static loadInBlock(id: Bytes): Egg | null {
+    return changetype<Egg | null>(store.get_in_block("Egg", id.toHexString()));
+  }
+
+  static load(id: Bytes): Egg | null {
+    return changetype<Egg | null>(store.get("Egg", id.toHexString()));
+  }
+
+  get id(): Bytes {
+    let value = this.get("id");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toBytes();
+    }
+  }
+
+  set id(value: Bytes) {
+    this.set("id", Value.fromBytes(value));
+  }
+
+  get nest(): Bytes {
+    let value = this.get("nest");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toBytes();
+    }
+  }
+
+  set nest(value: Bytes) {
+    this.set("nest", Value.fromBytes(value));
+  }
+}
+
+export class ChildLoader extends Entity {
+  _entity: string;
+  _field: string;
+  _id: string;
+
+  constructor(entity: string, id: string, field: string) {
+    super();
+    this._entity = entity;
+    this._id = id;
+    this._field = field;
+  }
+
+  load(): Child[] {
+    let value = store.loadRelated(this._entity, this._id, this._field);
+    return changetype<Child[]>(value);
+  }
+}
+
+export class LabelLoader extends Entity {
+  _entity: string;
+  _field: string;
+  _id: string;
+
+  constructor(entity: string, id: string, field: string) {
+    super();
+    this._entity = entity;
+    this._id = id;
+    this._field = field;
+  }
+
+  load(): Label[] {
+    let value = store.loadRelated(this._entity, this._id, this._field);
+    return changetype<Label[]>(value);
+  }
+}
+
+export class EggLoader extends Entity {
+  _entity: string;
+  _field: string;
+  _id: string;
+
+  constructor(entity: string, id: string, field: string) {
+    super();
+    this._entity = entity;
+    this._id = id;
+    this._field = field;
+  }
+
+  load(): Egg[] {
+    let value = store.loadRelated(this._entity, this._id, this._field);
+    return changetype<Egg[]>(value);
+  }
+}

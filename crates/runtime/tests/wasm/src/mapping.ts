@@ -13,15 +13,18 @@ import {
   dataSource,
   DataSourceContext,
   DataSourceTemplate,
+  ens,
   Entity,
   ethereum,
   json,
   log,
   store,
   Value,
+  yaml,
+  YAMLValue,
 } from "@graphprotocol/graph-ts";
 import { Test, Transfer } from "../generated/Test/Test";
-import { AllKinds, Output, TriggerData } from "../generated/schema";
+import { AllKinds, Child, Egg, Nest, Output, Parent, TriggerData } from "../generated/schema";
 
 // ---------------------------------------------------------------------------------------------
 // Trigger objects
@@ -451,4 +454,220 @@ export function wasmKernel(block: ethereum.Block): void {
     s += data[i].toString();
   }
   counter = s.length + (data[7] as i32);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Derived fields (store.loadRelated)
+
+/** Ids of entities, comma-separated. */
+function idList<T>(entities: T[]): string {
+  let ids = new Array<string>();
+  for (let i = 0; i < entities.length; i++) {
+    let id = changetype<Entity>(entities[i]).get("id")!;
+    ids.push(id.kind == 6 ? id.toBytes().toHexString() : id.toString());
+  }
+  return ids.join(",");
+}
+
+/**
+ * `store.loadRelated` before and after changes in the block. The Rust test preloads children
+ * `c1`, `c2`, `c4` of `p1` and `c3` of `p2`, and eggs `0x01`, `0x02` of nest `0xaa`.
+ */
+export function loadRelatedOps(block: ethereum.Block): void {
+  let parent = new Parent("p1");
+  let strings = new Array<string>();
+  strings.push(idList(parent.children.load()));
+
+  // Moved to another parent, created, removed, and renamed (still the same parent).
+  let c2 = Child.load("c2")!;
+  c2.parent = "p2";
+  c2.save();
+  let c5 = new Child("c5");
+  c5.parent = "p1";
+  c5.name = "new";
+  c5.save();
+  store.remove("Child", "c4");
+  let c1 = Child.load("c1")!;
+  c1.name = "renamed";
+  c1.save();
+  let children = parent.children.load();
+  strings.push(idList(children));
+  strings.push(children[0].name! + "," + children[1].name!);
+  strings.push(idList(store.loadRelated("Parent", "p2", "children")));
+  // A single derived field still loads a list; an unknown parent has no children.
+  strings.push(idList(parent.firstborn.load()));
+  strings.push(idList(store.loadRelated("Parent", "nobody", "children")));
+
+  let egg = new Egg(Bytes.fromHexString("0x03"));
+  egg.nest = Bytes.fromHexString("0xaa");
+  egg.save();
+  let nest = new Nest(Bytes.fromHexString("0xaa"));
+  let eggs = nest.eggs.load();
+  strings.push(idList(eggs));
+  strings.push(eggs[0].nest.toHexString());
+
+  let o = new Output("loadRelated");
+  o.strings = strings;
+  o.save();
+}
+
+export function loadRelatedNotDerived(block: ethereum.Block): void {
+  store.loadRelated("Parent", "p1", "name");
+}
+
+export function loadRelatedUnknownField(block: ethereum.Block): void {
+  store.loadRelated("Parent", "p1", "nope");
+}
+
+export function loadRelatedFromList(block: ethereum.Block): void {
+  new Parent("p1").labels.load();
+}
+
+export function loadRelatedFromInterface(block: ethereum.Block): void {
+  store.loadRelated("Parent", "p1", "pets");
+}
+
+export function loadRelatedBadId(block: ethereum.Block): void {
+  store.loadRelated("Nest", "not hex", "eggs");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chain state (ethereum.getBalance, ethereum.hasCode)
+
+/**
+ * Balances and code of the accounts the test names in the context (`accounts`: a list of
+ * addresses), at the trigger's block.
+ */
+export function ethState(block: ethereum.Block): void {
+  let accounts = dataSource.context().get("accounts")!.toArray();
+  let balances = new Array<BigInt>();
+  let codes = new Array<bool>();
+  for (let i = 0; i < accounts.length; i++) {
+    let account = changetype<Address>(accounts[i].toBytes());
+    balances.push(ethereum.getBalance(account));
+    codes.push(ethereum.hasCode(account).inner);
+  }
+  let o = new Output("ethState");
+  o.bigInts = balances;
+  o.bools = codes;
+  o.save();
+}
+
+export function ethHasCode(block: ethereum.Block): void {
+  let o = new Output("ethHasCode");
+  o.bools = [ethereum.hasCode(Address.fromString("0x0123123123012312312301231231230123123123")).inner];
+  o.save();
+}
+
+// ---------------------------------------------------------------------------------------------
+// ENS
+
+export function ensName(block: ethereum.Block): void {
+  // The label hash of "dealdrafts", which graph-node finds when its rainbow table is loaded.
+  let name = ens.nameByHash("0x7f0c1b04d1a4926f9c635a030eeb611d4c26e5e73291b32a1c7a4ac56935b5b3");
+  let o = new Output("ens");
+  o.bools = [name == null];
+  o.save();
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML
+
+/** `(kind) value`, recursively: how the tests compare parsed documents. */
+function yamlText(value: YAMLValue): string {
+  let body: string;
+  if (value.isNull()) {
+    body = "null";
+  } else if (value.isBool()) {
+    body = value.toBool() ? "true" : "false";
+  } else if (value.isNumber()) {
+    body = value.toNumber();
+  } else if (value.isString()) {
+    body = value.toString();
+  } else if (value.isArray()) {
+    let items = value.toArray();
+    let parts = new Array<string>();
+    for (let i = 0; i < items.length; i++) {
+      parts.push(yamlText(items[i]));
+    }
+    body = "[" + parts.join(", ") + "]";
+  } else if (value.isObject()) {
+    let entries = value.toObject().entries;
+    let parts = new Array<string>();
+    for (let i = 0; i < entries.length; i++) {
+      parts.push(yamlText(entries[i].key) + ": " + yamlText(entries[i].value));
+    }
+    body = "{" + parts.join(", ") + "}";
+  } else {
+    let tagged = value.toTagged();
+    body = tagged.tag + " " + yamlText(tagged.value);
+  }
+  return "(" + (value.kind as i32).toString() + ") " + body;
+}
+
+/** Parses each document with `yaml.try_fromBytes`; an error is `error`. */
+export function yamlOps(block: ethereum.Block): void {
+  let documents = [
+    "null",
+    "~",
+    "",
+    "true",
+    "false",
+    "12345",
+    "-12345",
+    "12345.6789",
+    "1e3",
+    "0x1f",
+    "18446744073709551616",
+    "340282366920938463463374607431768211456",
+    ".nan",
+    "-.inf",
+    "aa bb cc",
+    "'aa bb cc'",
+    '"a\\u263a"',
+    "[1, 2, 3, 4]",
+    "- 1\n- 2\n- 3\n- 4\n",
+    "{c: 1, a: 2, b: 3}",
+    "c: 1\na: 2\nb: 3\n",
+    "!AA bb cc",
+    "!!str 12",
+    "? [1, 2]\n: seq key\n1: int\ntrue: bool\n~: null\n",
+    "base: &b {x: 1}\ncopy: *b\n",
+    "top: !Ref\n  list: [a, !Sub {k: v}]\n  text: |\n    two\n    lines\n",
+    "a: 1\na: 2\n",
+    "[1, 2",
+    "--- 1\n--- 2\n",
+  ];
+  let strings = new Array<string>();
+  for (let i = 0; i < documents.length; i++) {
+    let result = yaml.try_fromBytes(Bytes.fromUTF8(documents[i]));
+    strings.push(result.isOk ? yamlText(result.value) : "error");
+  }
+  // `fromBytes` and graph-ts's accessors.
+  let manifest = yaml.fromString("dataSources:\n  - name: Token\n    source: {address: '0x01'}\n");
+  strings.push(manifest["dataSources"]["0"]["source"]["address"].toString());
+  let o = new Output("yaml");
+  o.strings = strings;
+  o.save();
+}
+
+export function yamlInvalid(block: ethereum.Block): void {
+  yaml.fromString("{unclosed");
+}
+
+/** One byte over the size limit. */
+function tooLarge(): Bytes {
+  let big = new Bytes(10000001);
+  big.fill(0x20);
+  return big;
+}
+
+export function yamlTooLarge(block: ethereum.Block): void {
+  let o = new Output("yamlTooLarge");
+  o.bools = [yaml.try_fromBytes(tooLarge()).isError];
+  o.save();
+}
+
+export function yamlTooLargeFails(block: ethereum.Block): void {
+  yaml.fromBytes(tooLarge());
 }
