@@ -1,6 +1,8 @@
-//! Measures the SQLite store's write path: inserts, then overwrites, then overwrites through the
+//! Measures the store's write path: inserts, then overwrites, then overwrites through the
 //! entity cache (which also reads every entity once), of `ENTITIES` entities in blocks of
-//! `PER_BLOCK`.
+//! `PER_BLOCK`, into a SQLite file in a temporary directory or, with `SPRIG_BENCH_DB` set to a
+//! `postgres://` URL (an empty database), into PostgreSQL; `SPRIG_BENCH_DB=postgres` starts a
+//! throwaway server (needs `--features testing`).
 //!
 //! `cargo run --release -p sprig-store --example write_throughput [entities] [per_block]`
 
@@ -10,7 +12,7 @@ use std::time::Instant;
 use anyhow::Result;
 use sprig_manifest::Schema;
 use sprig_store::{
-    BlockWrite, EntityCache, EntityModification, EntityReader, SqliteStore, WritableStore,
+    BlockWrite, EntityCache, EntityModification, EntityReader, Store, WritableStore,
 };
 use sprig_value::{BigInt, BlockPtr, Entity, EntityKey, Id, Value};
 
@@ -56,7 +58,18 @@ fn main() -> Result<()> {
         .unwrap_or(100_000);
     let per_block: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000);
     let dir = tempfile::tempdir()?;
-    let store = SqliteStore::open(dir.path().join("bench.db"))?;
+    let mut location = std::env::var("SPRIG_BENCH_DB")
+        .unwrap_or_else(|_| dir.path().join("bench.db").display().to_string());
+    #[cfg(feature = "testing")]
+    let _server = if location == "postgres" {
+        let server = sprig_store::testing::Postgres::start()?;
+        location = server.create_database()?;
+        Some(server)
+    } else {
+        None
+    };
+    let store = Store::open(&location)?;
+    println!("store: {}", store.location());
     let schema = Arc::new(Schema::parse(SDL)?);
     let deployment = store.deployment("bench", schema.clone())?;
     let mut block = 0;

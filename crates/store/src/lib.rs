@@ -124,16 +124,7 @@ pub trait EntityReader: Send + Sync {
     /// entity, which is how the field stores it (a `String` id matches `Value::String`, a `Bytes`
     /// id `Value::Bytes`, an `Int8` id `Value::Int8`). Like [`get`](Self::get), this sees
     /// everything written so far, deferred blocks included.
-    ///
-    /// Every backend must implement this. The default only fails (non-deterministically, so
-    /// indexing halts rather than record a wrong result); it lets a backend be written before it
-    /// supports `store.loadRelated`.
-    fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>> {
-        anyhow::bail!(
-            "this store cannot load the `{entity_type}` entities whose `{field}` is {id}: it does \
-             not support store.loadRelated yet"
-        )
-    }
+    fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>>;
 }
 
 /// Writes blocks of one deployment.

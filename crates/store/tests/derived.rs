@@ -1,13 +1,12 @@
-//! `EntityReader::get_derived` on SQLite: the current entities whose reference field holds an id,
-//! for every id type, across overwrites, removals and deferred blocks.
+//! `EntityReader::get_derived` on both backends: the current entities whose reference field
+//! holds an id, for every id type, across overwrites, removals and deferred blocks.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use sprig_manifest::Schema;
-use sprig_store::{
-    BlockWrite, EntityModification, EntityReader, SqliteDeployment, SqliteStore, WritableStore,
-};
+use sprig_store::testing::Postgres;
+use sprig_store::{BlockWrite, Deployment, EntityModification, EntityReader, Store, WritableStore};
 use sprig_value::{BlockPtr, Entity, EntityKey, Id, Value};
 
 const SDL: &str = r#"
@@ -24,12 +23,25 @@ const SDL: &str = r#"
     type Item @entity(immutable: false) { id: ID! owner: Owner }
 "#;
 
-fn deployment() -> (tempfile::TempDir, SqliteDeployment) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("db.sqlite")).unwrap();
+/// Keeps a test's database alive.
+enum Guard {
+    Dir(#[allow(dead_code)] tempfile::TempDir),
+    Server(#[allow(dead_code)] Arc<Postgres>),
+}
+
+fn deployment(postgres: bool) -> (Guard, Deployment) {
+    let (guard, location) = if postgres {
+        let server = Postgres::shared().unwrap();
+        let url = server.create_database().unwrap();
+        (Guard::Server(server), url)
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite").display().to_string();
+        (Guard::Dir(dir), path)
+    };
+    let store = Store::open(&location).unwrap();
     let schema = Arc::new(Schema::parse(SDL).unwrap());
-    let deployment = store.deployment("derived", schema).unwrap();
-    (dir, deployment)
+    (guard, store.deployment("derived", schema).unwrap())
 }
 
 fn block(number: u64) -> BlockPtr {
@@ -74,7 +86,7 @@ fn write(modifications: Vec<EntityModification>) -> BlockWrite {
 }
 
 /// The ids of what `get_derived` returns, as a set: its order is unspecified.
-fn derived(store: &SqliteDeployment, entity_type: &str, field: &str, id: Id) -> BTreeSet<String> {
+fn derived(store: &Deployment, entity_type: &str, field: &str, id: Id) -> BTreeSet<String> {
     store
         .get_derived(entity_type, field, &id)
         .unwrap()
@@ -87,9 +99,8 @@ fn set(ids: &[&str]) -> BTreeSet<String> {
     ids.iter().map(|s| s.to_string()).collect()
 }
 
-#[test]
-fn finds_current_entities_by_reference() {
-    let (_dir, store) = deployment();
+fn finds_current_entities_by_reference(postgres: bool) {
+    let (_dir, store) = deployment(postgres);
     let p1 = || Id::String("p1".into());
     store
         .transact_block(
@@ -149,9 +160,8 @@ fn finds_current_entities_by_reference() {
     assert_eq!(derived(&store, "Child", "parent", p1()), set(&["c4"]));
 }
 
-#[test]
-fn matches_bytes_and_int8_ids() {
-    let (_dir, store) = deployment();
+fn matches_bytes_and_int8_ids(postgres: bool) {
+    let (_dir, store) = deployment(postgres);
     let nest = |b: u8| Id::Bytes(vec![0xaa, b]);
     store
         .transact_block(
@@ -190,9 +200,8 @@ fn matches_bytes_and_int8_ids() {
     );
 }
 
-#[test]
-fn refuses_list_unknown_and_mistyped_fields() {
-    let (_dir, store) = deployment();
+fn refuses_list_unknown_and_mistyped_fields(postgres: bool) {
+    let (_dir, store) = deployment(postgres);
     let p1 = Id::String("p1".into());
     for (entity_type, field, id) in [
         ("Tagged", "parents", p1.clone()),
@@ -207,5 +216,35 @@ fn refuses_list_unknown_and_mistyped_fields() {
             )),
             "{err:#}"
         );
+    }
+}
+
+mod sqlite {
+    #[test]
+    fn finds_current_entities_by_reference() {
+        super::finds_current_entities_by_reference(false)
+    }
+    #[test]
+    fn matches_bytes_and_int8_ids() {
+        super::matches_bytes_and_int8_ids(false)
+    }
+    #[test]
+    fn refuses_list_unknown_and_mistyped_fields() {
+        super::refuses_list_unknown_and_mistyped_fields(false)
+    }
+}
+
+mod postgres {
+    #[test]
+    fn finds_current_entities_by_reference() {
+        super::finds_current_entities_by_reference(true)
+    }
+    #[test]
+    fn matches_bytes_and_int8_ids() {
+        super::matches_bytes_and_int8_ids(true)
+    }
+    #[test]
+    fn refuses_list_unknown_and_mistyped_fields() {
+        super::refuses_list_unknown_and_mistyped_fields(true)
     }
 }

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use anyhow::{anyhow, bail, Context, Result};
 use sprig_manifest::Schema;
-use sprig_value::{BlockPtr, Entity, EntityKey};
+use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
 use self::connection::{Connection, PgDb};
 use crate::sql::layout::{self, Layout};
@@ -379,6 +379,11 @@ impl EntityReader for PostgresDeployment {
             find_one(db, table, &table.current_sql, &key, None)
                 .with_context(|| format!("cannot load {key}"))
         })
+    }
+
+    fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>> {
+        let (entity_type, field, id) = (entity_type.to_string(), field.to_string(), id.clone());
+        self.write(move |db, d| query::derived(db, &d.layout, &d.schema, &entity_type, &field, &id))
     }
 }
 

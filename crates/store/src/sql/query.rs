@@ -10,12 +10,13 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use sprig_value::{from_hex, BigDecimal, BigInt, Entity, Value};
+use sprig_manifest::Schema;
+use sprig_value::{from_hex, BigDecimal, BigInt, Entity, Id, Value};
 
 use super::codec;
-use super::layout::{Column, ColumnType, Table};
+use super::layout::{Column, ColumnType, Layout, Table};
 use super::numeric;
-use super::{Dialect, Param, SqlValue};
+use super::{Db, Dialect, Param, SqlValue};
 use crate::{EntityQuery, Filter, OrderDirection};
 
 /// SQL text and its parameters (`?1`, `?2`, ... in order).
@@ -77,6 +78,42 @@ pub(crate) fn find_at_block_sql(table: &Table) -> String {
         "SELECT {0} FROM {1} WHERE vid = (SELECT vid FROM {1} WHERE id = ?1 AND block_from <= ?2 ORDER BY block_from DESC LIMIT 1) AND (block_to IS NULL OR block_to > ?2)",
         table.select_list, table.sql
     )
+}
+
+/// The current entities of `table` whose single-id field `field` holds `id` (what a
+/// `@derivedFrom` field of the entity `id` refers to).
+pub(crate) fn derived(
+    db: &mut impl Db,
+    layout: &Layout,
+    schema: &Schema,
+    entity_type: &str,
+    field: &str,
+    id: &Id,
+) -> Result<Vec<Entity>> {
+    let mut run = || -> Result<Vec<Entity>> {
+        let table = layout.require(entity_type, schema)?;
+        let column = table.column(field).filter(|c| !c.list).ok_or_else(|| {
+            anyhow!(
+                "`{}` has no stored field `{field}` that holds one id",
+                table.entity_type
+            )
+        })?;
+        // The column's index of current rows answers this without a scan.
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} = ?1 AND {}",
+            table.select_list,
+            table.sql,
+            column.sql,
+            table.visible_at(None)
+        );
+        db.rows(&sql, &[codec::id_to_sql(id, column)?])?
+            .iter()
+            .map(|row| read_entity(row, table))
+            .collect()
+    };
+    run().with_context(|| {
+        format!("cannot load the `{entity_type}` entities whose `{field}` is {id}")
+    })
 }
 
 /// Reads a row selected with `table.select_list` into an entity (null fields left out).

@@ -363,29 +363,10 @@ impl EntityReader for SqliteDeployment {
     }
 
     fn get_derived(&self, entity_type: &str, field: &str, id: &Id) -> Result<Vec<Entity>> {
-        let run = || -> Result<Vec<Entity>> {
-            let table = self.table(entity_type)?;
-            let column = table.column(field).filter(|c| !c.list).ok_or_else(|| {
-                anyhow!("`{entity_type}` has no stored field `{field}` that holds one id")
-            })?;
-            // The column's index of current rows answers this without a scan.
-            let sql = format!(
-                "SELECT {} FROM {} WHERE {} = ?1 AND {}",
-                table.select_list,
-                table.sql,
-                column.sql,
-                table.visible_at(None)
-            );
-            let conn = self.inner.connections.writer();
-            SqliteDb(&conn)
-                .rows(&sql, &[codec::id_to_sql(id, column)?])?
-                .iter()
-                .map(|row| query::read_entity(row, table))
-                .collect()
-        };
-        run().with_context(|| {
-            format!("cannot load the `{entity_type}` entities whose `{field}` is {id}")
-        })
+        let inner = &self.inner;
+        let conn = inner.connections.writer();
+        let db = &mut SqliteDb(&conn);
+        query::derived(db, &inner.layout, &inner.schema, entity_type, field, id)
     }
 }
 
