@@ -8,11 +8,14 @@
 //! Entities are versioned by block range (`[from, to)`), so a block's writes can be reverted and a
 //! query can ask for the state at an earlier block.
 //!
-//! The backend is SQLite ([`SqliteStore`]: one file, many deployments; [`SqliteDeployment`]
-//! implements both store traits). Code map: `cache.rs` (the entity cache), `validation.rs`
-//! (entities against the schema), `sqlite/` (`layout.rs` tables and DDL, `codec.rs` values,
-//! `numeric.rs` the order-preserving BigInt/BigDecimal encoding, `write.rs` commit and revert,
-//! `query.rs` SQL for queries, `meta.rs` head, failure and data sources).
+//! Two backends, chosen by [`Store::open`]: SQLite ([`SqliteStore`]: one file, many deployments)
+//! and PostgreSQL ([`PostgresStore`]: a schema per deployment); their deployments implement both
+//! store traits, as does the backend-neutral [`Deployment`]. Code map: `cache.rs` (the entity
+//! cache), `validation.rs` (entities against the schema), `sql/` (what both backends share:
+//! `layout.rs` tables and DDL, `codec.rs` values, `numeric.rs` the order-preserving
+//! BigInt/BigDecimal encoding, `write.rs` commit and revert, `query.rs` SQL for queries, `meta.rs`
+//! head, failure, data sources, blocks and PoI), `sqlite/` and `postgres/` (connections and
+//! transactions of each), `testing.rs` (a throwaway PostgreSQL server for tests).
 //!
 //! Architecture invariants: the store knows nothing about wasm or GraphQL syntax; a block is
 //! either wholly committed (entities, data sources, pointer) or not at all; every value reaches
