@@ -7,7 +7,7 @@ use std::sync::Arc;
 use alloy::dyn_abi::DynSolValue;
 use sprig_manifest::Schema;
 use sprig_store::{EntityCache, EntityReader};
-use sprig_value::{BigDecimal, BigInt, BlockPtr, Entity, EntityKey, Value};
+use sprig_value::{BigDecimal, BigInt, BlockPtr, Entity, EntityKey, Id, Value};
 use wasmtime::{Config, Engine, Func, Memory, MemoryType, Store};
 
 use crate::api_version::ApiVersion;
@@ -92,6 +92,10 @@ struct NoEntities;
 impl EntityReader for NoEntities {
     fn get(&self, _: &EntityKey) -> anyhow::Result<Option<Entity>> {
         Ok(None)
+    }
+
+    fn get_derived(&self, _: &str, _: &str, _: &Id) -> anyhow::Result<Vec<Entity>> {
+        Ok(Vec::new())
     }
 }
 
