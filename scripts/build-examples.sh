@@ -3,7 +3,8 @@
 # runs `graph codegen && graph build`. The outputs (contracts/out, generated, build) are
 # committed so that `cargo test` needs no Node. Re-running gives byte-identical outputs.
 #
-# Usage: scripts/build-examples.sh [EXAMPLE_DIR...]   (default: every examples/*/ with a subgraph.yaml)
+# Usage: scripts/build-examples.sh [EXAMPLE_DIR...]   (default: every examples/*/ with a subgraph.yaml,
+#                                                      and sprig-runtime's benchmark mapping)
 # Node tools come from node_modules/ at the repo root (installed here if missing).
 set -euo pipefail
 
@@ -18,9 +19,11 @@ if [[ ! -x "$bin/graph" || ! -x "$bin/solcjs" || ! -x "$bin/anvil" ]]; then
   (cd "$root" && npm install --no-audit --no-fund)
 fi
 
+bench_mapping=false
 if [[ $# -gt 0 ]]; then
   examples=("$@")
 else
+  bench_mapping=true
   examples=()
   for d in "$root"/examples/*/; do [[ -f "$d/subgraph.yaml" ]] && examples+=("$d"); done
 fi
@@ -59,3 +62,9 @@ for dir in "${examples[@]}"; do
   rm -rf "$dir/generated" "$dir/build"
   (cd "$dir" && "$bin/graph" codegen && "$bin/graph" build)
 done
+
+if $bench_mapping; then
+  # Generated from a script rather than an example folder; it has its own build script.
+  echo "build-examples: $root/crates/runtime/benches/large" >&2
+  "$root/crates/runtime/benches/large/build.sh"
+fi
