@@ -6,6 +6,12 @@
 //! speed: it measures how long the handler ran on this machine, then checks that queries sent
 //! during that window were answered inside it, quickly relative to it, and saw the block as not
 //! yet committed.
+//!
+//! Two things keep the server answering: `sprig dev` indexes in the main thread's `block_on` while
+//! the server runs on the runtime's worker threads, and a handler yields to the executor every
+//! 10^6 units of fuel (`crates/runtime/tests/yielding.rs`). Either alone suffices: with a
+//! current-thread runtime this test still passes; with neither, it fails (no query is answered
+//! until the handler ends).
 
 mod support;
 
