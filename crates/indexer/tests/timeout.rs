@@ -31,7 +31,7 @@ const TIMEOUT: Duration = Duration::from_millis(500);
 /// Retries before indexing halts.
 const MAX_RETRIES: u32 = 2;
 
-/// xorshift rounds that take minutes of wasm (~10^9 rounds per 2 s on the development
+/// xorshift rounds that take minutes of wasm (7 x 10^8 take ~2 s on the development
 /// machine): only the timeout can end the handler. The gas limit is raised to match.
 const ENDLESS_ROUNDS: u64 = 100_000_000_000;
 
