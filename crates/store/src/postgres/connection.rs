@@ -137,11 +137,6 @@ impl PgDb {
         }
     }
 
-    /// Runs statements without parameters (DDL, savepoints).
-    pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
-        Ok(self.client.batch_execute(sql)?)
-    }
-
     fn prepare(&mut self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
@@ -170,6 +165,10 @@ impl Db for PgDb {
                 anyhow::Error::from(e)
             }
         })
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.client.batch_execute(sql)?)
     }
 
     fn query(

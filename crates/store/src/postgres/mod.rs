@@ -112,14 +112,13 @@ impl PostgresStore {
         if name.is_empty() {
             bail!("a deployment name must not be empty");
         }
-        let description = layout::describe(&schema);
         let location = self.location().to_string();
         let (id, layout) = {
             let name = name.to_string();
             let schema = Arc::clone(&schema);
             self.shared.admin.run(move |db| {
                 db.begin()?;
-                let result = create_deployment(db, &name, &schema, &description, &location);
+                let result = create_deployment(db, &name, &schema, &location);
                 match result {
                     Ok(created) => db.commit().map(|()| created),
                     Err(e) => {
@@ -220,39 +219,26 @@ fn init(db: &mut PgDb) -> Result<()> {
     }
 }
 
-/// Finds or creates deployment `name` inside the caller's transaction.
+/// Finds or creates deployment `name` inside the caller's transaction, after other processes
+/// doing the same.
 fn create_deployment(
     db: &mut PgDb,
     name: &str,
     schema: &Schema,
-    description: &str,
     location: &str,
 ) -> Result<(i64, Layout)> {
     db.execute(
         "SELECT pg_advisory_xact_lock(?1, 0)",
         &[int(LOCK_SETUP.into())],
     )?;
-    match meta::find(db, name)? {
-        Some((id, stored)) => {
-            if stored != description {
-                bail!(
-                    "deployment `{name}` in {location} was created with a different schema ({}); use another --name, or drop it to start over",
-                    layout::first_difference(&stored, description)
-                );
-            }
-            Ok((id, Layout::new(Dialect::Postgres, id, schema)?))
-        }
-        None => {
-            let id = meta::create(db, name, description, &schema.sdl)?;
-            let layout = Layout::new(Dialect::Postgres, id, schema)?;
-            for statement in layout.ddl() {
-                db.batch(&statement).with_context(|| {
-                    format!("cannot create the tables of deployment `{name}`: {statement}")
-                })?;
-            }
-            Ok((id, layout))
-        }
-    }
+    meta::find_or_create(
+        db,
+        Dialect::Postgres,
+        name,
+        schema,
+        location,
+        "use another --name, or drop it to start over",
+    )
 }
 
 /// `url` with its password replaced by `***`.

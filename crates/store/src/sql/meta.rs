@@ -2,12 +2,48 @@
 //! creates it) and the per-deployment tables of data sources, recent blocks and proof-of-indexing
 //! digests.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use sprig_manifest::Schema;
 use sprig_value::BlockPtr;
 
-use super::layout::Layout;
-use super::{blob, codec, int, nullable, text, Db, Row};
+use super::layout::{self, Layout};
+use super::{blob, codec, int, nullable, text, Db, Dialect, Row};
 use crate::{DeploymentStatus, StoredDataSource, SubgraphFailure};
+
+/// Finds deployment `name`, which must have been created with `schema`, or creates it with its
+/// tables; runs inside the caller's transaction. `location` names the database and `remedy`
+/// says what to do, in the error for a different schema.
+pub(crate) fn find_or_create(
+    db: &mut impl Db,
+    dialect: Dialect,
+    name: &str,
+    schema: &Schema,
+    location: &str,
+    remedy: &str,
+) -> Result<(i64, Layout)> {
+    let description = layout::describe(schema);
+    match find(db, name)? {
+        Some((id, stored)) => {
+            if stored != description {
+                bail!(
+                    "deployment `{name}` in {location} was created with a different schema ({}); {remedy}",
+                    layout::first_difference(&stored, &description)
+                );
+            }
+            Ok((id, Layout::new(dialect, id, schema)?))
+        }
+        None => {
+            let id = create(db, name, &description, &schema.sdl)?;
+            let layout = Layout::new(dialect, id, schema)?;
+            for statement in layout.ddl() {
+                db.batch(&statement).with_context(|| {
+                    format!("cannot create the tables of deployment `{name}`: {statement}")
+                })?;
+            }
+            Ok((id, layout))
+        }
+    }
+}
 
 /// The row of deployment `name`: its id and stored schema description, if it exists.
 pub(crate) fn find(db: &mut impl Db, name: &str) -> Result<Option<(i64, String)>> {

@@ -40,6 +40,9 @@ pub(crate) trait Db {
     /// A violated uniqueness constraint comes back as [`UniqueViolation`].
     fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64>;
 
+    /// Runs statements without parameters (DDL).
+    fn batch(&mut self, sql: &str) -> Result<()>;
+
     /// Runs a query written with `?N` parameters and hands each row to `row`.
     fn query(
         &mut self,

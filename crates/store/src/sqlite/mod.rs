@@ -16,7 +16,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use sprig_manifest::Schema;
 use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
-use crate::sql::layout::{self, Layout, Table};
+use crate::sql::layout::{Layout, Table};
 use crate::sql::{codec, int, meta, query, write, Db, Dialect, Param, SqlValue, UniqueViolation};
 use crate::{
     BlockWrite, DeploymentStatus, EntityQuery, EntityReader, QueryStore, StoredDataSource,
@@ -83,31 +83,16 @@ impl SqliteStore {
         if name.is_empty() {
             bail!("a deployment name must not be empty");
         }
-        let description = layout::describe(&schema);
         let mut writer = self.connections.writer();
         let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (id, layout) = match meta::find(&mut SqliteDb(&tx), name)? {
-            Some((id, stored)) => {
-                if stored != description {
-                    bail!(
-                        "deployment `{name}` in {} was created with a different schema ({}); use another --name, or delete the database file to start over",
-                        self.path().display(),
-                        layout::first_difference(&stored, &description)
-                    );
-                }
-                (id, Layout::new(Dialect::Sqlite, id, &schema)?)
-            }
-            None => {
-                let id = meta::create(&mut SqliteDb(&tx), name, &description, &schema.sdl)?;
-                let layout = Layout::new(Dialect::Sqlite, id, &schema)?;
-                for statement in layout.ddl() {
-                    tx.execute(&statement, []).with_context(|| {
-                        format!("cannot create the tables of deployment `{name}`: {statement}")
-                    })?;
-                }
-                (id, layout)
-            }
-        };
+        let (id, layout) = meta::find_or_create(
+            &mut SqliteDb(&tx),
+            Dialect::Sqlite,
+            name,
+            &schema,
+            &self.path().display().to_string(),
+            "use another --name, or delete the database file to start over",
+        )?;
         tx.commit()?;
         // Each table has a few statements on the hot path; keep those of every open deployment
         // prepared, since they share the writer.
@@ -251,6 +236,10 @@ impl Db for SqliteDb<'_> {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.0.execute_batch(sql)?)
     }
 
     fn query(
