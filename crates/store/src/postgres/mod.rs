@@ -406,19 +406,14 @@ impl WritableStore for PostgresDeployment {
     ) -> Result<()> {
         self.write(move |db, d| {
             db.begin()?;
-            // A savepoint per block: a block that fails half-way is undone alone, and the
-            // blocks deferred before it stay ready to commit.
-            db.batch("SAVEPOINT block")?;
-            match write::transact_block(db, d.id, &d.layout, &block, timestamp, &write) {
-                Ok(()) => db.batch("RELEASE SAVEPOINT block"),
-                Err(e) => {
-                    db.batch("ROLLBACK TO SAVEPOINT block; RELEASE SAVEPOINT block")?;
-                    Err(e.context(format!(
+            write::transact_block(db, d.id, &d.layout, &block, timestamp, &write).with_context(
+                || {
+                    format!(
                         "cannot commit block {} of deployment `{}`",
                         block.number, d.name
-                    )))
-                }
-            }
+                    )
+                },
+            )
         })
     }
 

@@ -13,8 +13,28 @@ use super::meta::{self, block_number};
 use super::{codec, int, Db, Param, UniqueViolation};
 use crate::{BlockWrite, EntityModification};
 
-/// Writes one block's changes and moves the head to `block`.
+/// Writes one block's changes and moves the head to `block`, under a savepoint inside the
+/// caller's transaction: a block that fails half-way is undone alone, and the blocks deferred
+/// before it stay ready to commit.
 pub(crate) fn transact_block(
+    db: &mut impl Db,
+    deployment: i64,
+    layout: &Layout,
+    block: &BlockPtr,
+    timestamp: u64,
+    write: &BlockWrite,
+) -> Result<()> {
+    db.batch("SAVEPOINT block")?;
+    match apply_block(db, deployment, layout, block, timestamp, write) {
+        Ok(()) => db.batch("RELEASE SAVEPOINT block"),
+        Err(e) => {
+            db.batch("ROLLBACK TO SAVEPOINT block; RELEASE SAVEPOINT block")?;
+            Err(e)
+        }
+    }
+}
+
+fn apply_block(
     db: &mut impl Db,
     deployment: i64,
     layout: &Layout,

@@ -380,20 +380,15 @@ impl WritableStore for SqliteDeployment {
         if conn.is_autocommit() {
             conn.execute_batch("BEGIN IMMEDIATE")?;
         }
-        // A savepoint per block: a block that fails half-way is undone alone, and the blocks
-        // deferred before it stay ready to commit.
-        conn.execute_batch("SAVEPOINT block")?;
         let db = &mut SqliteDb(&conn);
-        match write::transact_block(db, inner.id, &inner.layout, &block, timestamp, &write) {
-            Ok(()) => Ok(conn.execute_batch("RELEASE block")?),
-            Err(e) => {
-                conn.execute_batch("ROLLBACK TO block; RELEASE block")?;
-                Err(e.context(format!(
+        write::transact_block(db, inner.id, &inner.layout, &block, timestamp, &write).with_context(
+            || {
+                format!(
                     "cannot commit block {} of deployment `{}`",
                     block.number, inner.name
-                )))
-            }
-        }
+                )
+            },
+        )
     }
 
     fn flush(&self) -> Result<()> {
