@@ -20,8 +20,8 @@ use sprig_manifest::Schema;
 use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
 use self::connection::{Connection, PgDb};
-use crate::sql::layout::{self, Layout};
-use crate::sql::{codec, int, meta, query, write, Db, Dialect, Row};
+use crate::sql::layout::Layout;
+use crate::sql::{int, meta, query, write, Db, Dialect, Row};
 use crate::{
     BlockWrite, DeploymentStatus, EntityQuery, EntityReader, QueryStore, StoredDataSource,
     WritableStore,
@@ -362,8 +362,7 @@ impl EntityReader for PostgresDeployment {
         let key = key.clone();
         self.write(move |db, d| {
             let table = d.layout.require(&key.entity_type, &d.schema)?;
-            find_one(db, table, &table.current_sql, &key, None)
-                .with_context(|| format!("cannot load {key}"))
+            query::find(db, table, &key, None).with_context(|| format!("cannot load {key}"))
         })
     }
 
@@ -371,21 +370,6 @@ impl EntityReader for PostgresDeployment {
         let (entity_type, field, id) = (entity_type.to_string(), field.to_string(), id.clone());
         self.write(move |db, d| query::derived(db, &d.layout, &d.schema, &entity_type, &field, &id))
     }
-}
-
-/// Looks up one entity with `sql`, binding the id and, if given, the block.
-fn find_one(
-    db: &mut PgDb,
-    table: &layout::Table,
-    sql: &str,
-    key: &EntityKey,
-    block: Option<i64>,
-) -> Result<Option<Entity>> {
-    let mut params = vec![codec::id_to_sql(&key.id, &table.id)?];
-    params.extend(block.map(int));
-    db.first(sql, &params)?
-        .map(|row| query::read_entity(&row, table))
-        .transpose()
 }
 
 impl WritableStore for PostgresDeployment {
@@ -469,13 +453,7 @@ impl QueryStore for PostgresDeployment {
             .store
             .read(move |db| {
                 let table = inner.layout.require(&query.entity_type, &inner.schema)?;
-                let sql = query::collection(table, &query)?;
-                let mut entities = Vec::new();
-                db.query(&sql.sql, &sql.params(), &mut |row| {
-                    entities.push(query::read_entity(row, table)?);
-                    Ok(())
-                })?;
-                Ok(entities)
+                query::entities(db, table, &query)
             })
             .with_context(|| format!("query of `{entity_type}` failed"))
     }
@@ -487,12 +465,7 @@ impl QueryStore for PostgresDeployment {
             .store
             .read(move |db| {
                 let table = inner.layout.require(&owned.entity_type, &inner.schema)?;
-                let block = block.map(meta::block_number).transpose()?;
-                let sql = match block {
-                    Some(_) => query::find_at_block_sql(table),
-                    None => table.current_sql.clone(),
-                };
-                find_one(db, table, &sql, &owned, block)
+                query::find(db, table, &owned, block)
             })
             .with_context(|| format!("cannot load {key}"))
     }

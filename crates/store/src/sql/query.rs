@@ -11,7 +11,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use sprig_manifest::Schema;
-use sprig_value::{from_hex, BigDecimal, BigInt, Entity, Id, Value};
+use sprig_value::{from_hex, BigDecimal, BigInt, Entity, EntityKey, Id, Value};
 
 use super::codec;
 use super::layout::{Column, ColumnType, Layout, Table};
@@ -63,8 +63,41 @@ pub(crate) fn collection(table: &Table, query: &EntityQuery) -> Result<SqlQuery>
     })
 }
 
+/// The entities a collection query against `table` selects.
+pub(crate) fn entities(
+    db: &mut impl Db,
+    table: &Table,
+    query: &EntityQuery,
+) -> Result<Vec<Entity>> {
+    let sql = collection(table, query)?;
+    let mut entities = Vec::new();
+    db.query(&sql.sql, &sql.params(), &mut |row| {
+        entities.push(read_entity(row, table)?);
+        Ok(())
+    })?;
+    Ok(entities)
+}
+
+/// One entity of `table` by id: the current version (`block` is `None`) or the one visible at
+/// `block`.
+pub(crate) fn find(
+    db: &mut impl Db,
+    table: &Table,
+    key: &EntityKey,
+    block: Option<u64>,
+) -> Result<Option<Entity>> {
+    let block = block.map(super::meta::block_number).transpose()?;
+    let mut params = vec![codec::id_to_sql(&key.id, &table.id)?];
+    params.extend(block.map(super::int));
+    let row = match block {
+        Some(_) => db.first(&find_at_block_sql(table), &params)?,
+        None => db.first(&table.current_sql, &params)?,
+    };
+    row.map(|row| read_entity(&row, table)).transpose()
+}
+
 /// The SQL for one entity by id (bound as `?1`) as of a block (bound as `?2`).
-pub(crate) fn find_at_block_sql(table: &Table) -> String {
+fn find_at_block_sql(table: &Table) -> String {
     if table.immutable {
         return format!(
             "SELECT {} FROM {} WHERE id = ?1 AND block_from <= ?2",

@@ -17,7 +17,7 @@ use sprig_manifest::Schema;
 use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
 use crate::sql::layout::{Layout, Table};
-use crate::sql::{codec, int, meta, query, write, Db, Dialect, Param, SqlValue, UniqueViolation};
+use crate::sql::{meta, query, write, Db, Dialect, Param, SqlValue, UniqueViolation};
 use crate::{
     BlockWrite, DeploymentStatus, EntityQuery, EntityReader, QueryStore, StoredDataSource,
     WritableStore,
@@ -328,26 +328,11 @@ impl SqliteDeployment {
 
 /// Looks up one entity with `sql` (`Table::current_sql` or `query::find_at_block_sql`), binding
 /// the id and, for the latter, the block.
-fn find_one(
-    conn: &Connection,
-    table: &Table,
-    sql: &str,
-    key: &EntityKey,
-    block: Option<i64>,
-) -> Result<Option<Entity>> {
-    let mut params = vec![codec::id_to_sql(&key.id, &table.id)?];
-    params.extend(block.map(int));
-    SqliteDb(conn)
-        .first(sql, &params)?
-        .map(|row| query::read_entity(&row, table))
-        .transpose()
-}
-
 impl EntityReader for SqliteDeployment {
     fn get(&self, key: &EntityKey) -> Result<Option<Entity>> {
         let table = self.table(&key.entity_type)?;
         let conn = self.inner.connections.writer();
-        find_one(&conn, table, &table.current_sql, key, None)
+        query::find(&mut SqliteDb(&conn), table, key, None)
             .with_context(|| format!("cannot load {key}"))
     }
 
@@ -443,15 +428,9 @@ impl QueryStore for SqliteDeployment {
     fn query(&self, query: &EntityQuery) -> Result<Vec<Entity>> {
         let run = || -> Result<Vec<Entity>> {
             let table = self.table(&query.entity_type)?;
-            let sql = query::collection(table, query)?;
-            self.inner.connections.read(|conn| {
-                let mut entities = Vec::new();
-                SqliteDb(conn).query(&sql.sql, &sql.params(), &mut |row| {
-                    entities.push(query::read_entity(row, table)?);
-                    Ok(())
-                })?;
-                Ok(entities)
-            })
+            self.inner
+                .connections
+                .read(|conn| query::entities(&mut SqliteDb(conn), table, query))
         };
         run().with_context(|| format!("query of `{}` failed", query.entity_type))
     }
@@ -459,14 +438,9 @@ impl QueryStore for SqliteDeployment {
     fn find(&self, key: &EntityKey, block: Option<u64>) -> Result<Option<Entity>> {
         let run = || -> Result<Option<Entity>> {
             let table = self.table(&key.entity_type)?;
-            let block = block.map(meta::block_number).transpose()?;
-            let sql = match block {
-                Some(_) => query::find_at_block_sql(table),
-                None => table.current_sql.clone(),
-            };
             self.inner
                 .connections
-                .read(|conn| find_one(conn, table, &sql, key, block))
+                .read(|conn| query::find(&mut SqliteDb(conn), table, key, block))
         };
         run().with_context(|| format!("cannot load {key}"))
     }
