@@ -1,7 +1,8 @@
 //! JSON-RPC client for Ethereum nodes (alloy's HTTP provider).
 //!
-//! [`RpcClient`] fetches what indexing needs: blocks with full transactions, logs over block
-//! ranges, receipts, and `eth_call`, `eth_getBalance` and `eth_getCode` at a block. Where the answer ends up in mappings it follows
+//! [`RpcClient`] fetches what indexing needs: blocks with full transactions, logs and traces
+//! (`trace_filter`) over block ranges, receipts, and `eth_call`, `eth_getBalance` and
+//! `eth_getCode` at a block. Where the answer ends up in mappings it follows
 //! graph-node (`shared/docs/reference/graph-node-indexing.md` §7.4–7.5): which `eth_call` errors
 //! are reverts, calls at the block hash with 50M gas, the effective gas price, a zero
 //! `totalDifficulty` when the node leaves it out.
@@ -39,10 +40,10 @@ use serde::{Serialize, Serializer};
 use sprig_value::BlockPtr;
 use tokio::task::JoinSet;
 
-use crate::types::{Block, Log, Receipt};
+use crate::types::{Block, Log, Receipt, Trace};
 pub use error::RpcError;
 use error::{Failure, RequestContext};
-use wire::{WireBlock, WireBlockTxHashes, WireLog, WireReceipt};
+use wire::{WireBlock, WireBlockTxHashes, WireLog, WireReceipt, WireTrace};
 
 /// Settings of an [`RpcClient`]. The defaults suit a remote provider; tests shorten the backoff.
 #[derive(Clone, Debug)]
@@ -64,6 +65,9 @@ pub struct RpcConfig {
     /// Addresses per `eth_getLogs` request; more are split over several requests.
     /// graph-node: `GRAPH_ETH_GET_LOGS_MAX_CONTRACTS` = 2000.
     pub max_log_addresses: usize,
+    /// Blocks per `trace_filter` request; a longer range is split. graph-node:
+    /// `ETHEREUM_TRACE_STREAM_STEP_SIZE` = 50 (traces are far larger than logs).
+    pub max_trace_range: u64,
     /// Gas limit of `eth_call`; `None` leaves it to the node (graph-node does that for the chains
     /// in `GRAPH_ETH_CALL_NO_GAS`, Arbitrum testnets). The default 50,000,000 is protocol-wide:
     /// a different value can change which calls run out of gas.
@@ -84,6 +88,7 @@ impl Default for RpcConfig {
             request_timeout: Duration::from_secs(180),
             concurrency: 16,
             max_log_addresses: 2000,
+            max_trace_range: 50,
             call_gas: Some(50_000_000),
             call_at_block_hash: true,
         }
@@ -316,6 +321,78 @@ impl RpcClient {
         // were split over several requests.
         logs.sort_unstable_by_key(|log| (log.block_number, log.log_index));
         Ok(logs)
+    }
+
+    /// The Parity-style traces (`trace_filter`) in `range` of actions sent to any of
+    /// `to_addresses` (every action if empty), sorted by block, transaction position and trace
+    /// address, which is the order they ran in.
+    ///
+    /// The range is asked for in pieces of [`RpcConfig::max_trace_range`] blocks and the
+    /// addresses in chunks of [`RpcConfig::max_log_addresses`]. Keep `range` at or below the
+    /// chain head, as for [`logs`](Self::logs).
+    pub async fn traces(
+        &self,
+        range: RangeInclusive<u64>,
+        to_addresses: &[Address],
+    ) -> Result<Vec<Trace>> {
+        const METHOD: &str = "trace_filter";
+        let (from, to) = (*range.start(), *range.end());
+        let config = &self.inner.config;
+        let step = config.max_trace_range.max(1);
+        let chunks: Vec<&[Address]> = if to_addresses.is_empty() {
+            vec![&[]]
+        } else {
+            to_addresses
+                .chunks(config.max_log_addresses.max(1))
+                .collect()
+        };
+        let mut traces = Vec::new();
+        let mut start = from;
+        while start <= to {
+            let end = start.saturating_add(step - 1).min(to);
+            for addresses in &chunks {
+                let filter = TraceFilter {
+                    from_block: U64::from(start),
+                    to_block: U64::from(end),
+                    to_address: addresses,
+                };
+                let answer: Vec<WireTrace> = self
+                    .request(METHOD, (filter,), error::no_final_answers)
+                    .await?;
+                traces.reserve(answer.len());
+                for trace in answer {
+                    let trace = trace.into_trace().map_err(|field| {
+                        self.bad_response(METHOD, format!("a trace has no {field}"))
+                    })?;
+                    if !(start..=end).contains(&trace.block_number) {
+                        return Err(self
+                            .bad_response(
+                                METHOD,
+                                format!(
+                                    "asked for blocks {start}..={end}, got a trace of block #{}",
+                                    trace.block_number
+                                ),
+                            )
+                            .into());
+                    }
+                    traces.push(trace);
+                }
+            }
+            if end == u64::MAX {
+                break;
+            }
+            start = end + 1;
+        }
+        // Already in order unless the addresses were split over several requests; a stable sort
+        // keeps the node's order within one trace address (there is only one per action).
+        traces.sort_by(|a, b| {
+            (a.block_number, a.transaction_position, &a.trace_address).cmp(&(
+                b.block_number,
+                b.transaction_position,
+                &b.trace_address,
+            ))
+        });
+        Ok(traces)
     }
 
     /// The receipt of the transaction with this hash. Fails with [`RpcError::NotFound`] if the
@@ -766,6 +843,17 @@ struct LogFilter<'a> {
 /// Topic filters are positional: `[[t0a, t0b]]` means "topic 0 is t0a or t0b".
 fn serialize_topic0s<S: Serializer>(topic0s: &&[B256], serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_seq(std::iter::once(topic0s))
+}
+
+/// `trace_filter` parameters. Block numbers are hex quantities (anvil refuses tags such as
+/// `latest` here); an empty address list is left out, which means every action.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceFilter<'a> {
+    from_block: U64,
+    to_block: U64,
+    #[serde(skip_serializing_if = "<[Address]>::is_empty")]
+    to_address: &'a [Address],
 }
 
 /// The transaction object of `eth_call`.

@@ -89,3 +89,58 @@ pub struct Receipt {
     pub root: Option<B256>,
     pub logs_bloom: Bytes,
 }
+
+/// One action inside a transaction as a Parity-style `trace_filter` reports it: a call, or a
+/// contract creation, self-destruct or block reward (those have no [`call`](Self::call)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    pub block_number: u64,
+    pub block_hash: B256,
+    /// `None` for traces outside transactions (block rewards).
+    pub transaction_hash: Option<B256>,
+    /// The transaction's index in the block.
+    pub transaction_position: Option<u64>,
+    /// The path of child indices from the transaction's top-level call; `[]` is that call.
+    pub trace_address: Vec<u64>,
+    /// Set for `call` actions (every `callType`: call, delegatecall, staticcall, callcode).
+    pub call: Option<TraceCall>,
+    /// The call's result; `None` when the node reports none (or the action is not a call).
+    pub result: Option<TraceCallResult>,
+    /// The node's error message (`Reverted`, `Out of gas`, ...) when the action failed.
+    pub error: Option<String>,
+}
+
+/// The action of a call trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceCall {
+    /// `call`, `delegatecall`, `staticcall` or `callcode`.
+    pub call_type: String,
+    pub from: Address,
+    /// The address whose code runs (for a delegatecall: the library, not the caller's storage).
+    pub to: Address,
+    pub value: U256,
+    pub input: Bytes,
+}
+
+/// What a call trace returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceCallResult {
+    pub gas_used: u64,
+    pub output: Bytes,
+}
+
+/// A successful call made in a transaction, as call handlers see it (graph-node's
+/// `EthereumCall`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub from: Address,
+    pub to: Address,
+    pub value: U256,
+    pub gas_used: u64,
+    pub input: Bytes,
+    pub output: Bytes,
+    pub block_number: u64,
+    pub block_hash: B256,
+    pub transaction_hash: B256,
+    pub transaction_index: u64,
+}

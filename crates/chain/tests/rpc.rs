@@ -491,3 +491,75 @@ async fn head(anvil: &Anvil) -> BlockPtr {
     let number = anvil.block_number().await.unwrap();
     anvil.client().block_by_number(number).await.unwrap().ptr()
 }
+
+#[tokio::test]
+async fn traces_are_filtered_by_address_and_match_the_raw_answer() {
+    let anvil = Anvil::spawn().unwrap();
+    let a = anvil.deploy(emitter_code()).await.unwrap();
+    let b = anvil.deploy(emitter_code()).await.unwrap();
+    let receipts = [
+        transact(&anvil, a, "ping(uint256)", &[1]).await,
+        transact(&anvil, b, "ping(uint256)", &[2]).await,
+        transact(&anvil, a, "pong(uint256)", &[3]).await,
+    ];
+    let head = anvil.block_number().await.unwrap();
+    let client = anvil.client();
+
+    let traces = client.traces(0..=head, &[a]).await.unwrap();
+    let raw: Value = anvil
+        .request(
+            "trace_filter",
+            json!([{ "fromBlock": "0x0", "toBlock": format!("{head:#x}"), "toAddress": [a] }]),
+        )
+        .await
+        .unwrap();
+    let raw = raw.as_array().unwrap();
+    // anvil counts a contract's creation as an action "to" it: a trace without a call.
+    assert_eq!(traces.len(), 3);
+    assert_eq!(raw.len(), 3);
+    assert_eq!(raw[0]["type"], "create");
+    assert!(traces[0].call.is_none() && traces[0].result.is_none());
+    for ((trace, raw), receipt) in traces[1..]
+        .iter()
+        .zip(&raw[1..])
+        .zip([&receipts[0], &receipts[2]])
+    {
+        let call = trace.call.as_ref().expect("a call action");
+        assert_eq!(call.call_type, "call");
+        assert_eq!(call.to, a);
+        assert_eq!(call.from, field::<Address>(&raw["action"], "from"));
+        assert_eq!(call.input, field::<Bytes>(&raw["action"], "input"));
+        assert_eq!(call.value, U256::ZERO);
+        let result = trace.result.as_ref().expect("a call result");
+        assert_eq!(result.output, field::<Bytes>(&raw["result"], "output"));
+        assert_eq!(result.gas_used, quantity(&raw["result"], "gasUsed"));
+        assert_eq!(trace.block_number, receipt.block_number);
+        assert_eq!(trace.block_hash, receipt.block_hash);
+        assert_eq!(trace.transaction_hash, Some(receipt.transaction_hash));
+        assert_eq!(trace.transaction_position, Some(receipt.transaction_index));
+        assert!(trace.trace_address.is_empty());
+        assert_eq!(trace.error, None);
+    }
+
+    // Only the range asked for; both addresses; and the same answer when the range and the
+    // addresses are split over one request per block and address.
+    let one = client
+        .traces(receipts[1].block_number..=receipts[1].block_number, &[a, b])
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].call.as_ref().unwrap().to, b);
+    let both = client.traces(0..=head, &[a, b]).await.unwrap();
+    assert_eq!(both.len(), 5);
+    let split = sprig_chain::rpc::RpcClient::connect_with(
+        anvil.url(),
+        sprig_chain::rpc::RpcConfig {
+            max_log_addresses: 1,
+            max_trace_range: 1,
+            ..Anvil::client_config()
+        },
+    )
+    .unwrap();
+    assert_eq!(split.traces(0..=head, &[b, a]).await.unwrap(), both);
+    assert_eq!(client.traces(0..=head, &[]).await.unwrap(), both);
+}

@@ -10,7 +10,7 @@ use alloy::primitives::{Address, Bytes, B256, U256};
 use alloy::serde::quantity;
 use serde::Deserialize;
 
-use crate::types::{Block, Log, Receipt, Transaction};
+use crate::types::{Block, Log, Receipt, Trace, TraceCall, TraceCallResult, Transaction};
 
 /// A block with full transaction objects (`eth_getBlockBy*(…, true)`).
 #[derive(Debug, Deserialize)]
@@ -230,6 +230,97 @@ impl WireReceipt {
             status: self.status,
             root: self.root,
             logs_bloom: self.logs_bloom,
+        })
+    }
+}
+
+/// A Parity-style trace (`trace_filter`). Nodes differ in how they write numbers (anvil writes
+/// `blockNumber` as a JSON number, others as hex), so numbers accept both.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireTrace {
+    action: WireTraceAction,
+    #[serde(default)]
+    block_hash: Option<B256>,
+    #[serde(default, with = "quantity::opt")]
+    block_number: Option<u64>,
+    #[serde(default)]
+    result: Option<WireTraceResult>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    trace_address: Vec<u64>,
+    #[serde(default)]
+    transaction_hash: Option<B256>,
+    #[serde(default, with = "quantity::opt")]
+    transaction_position: Option<u64>,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+/// The action fields of every trace type; only those of a call are read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireTraceAction {
+    #[serde(default)]
+    call_type: Option<String>,
+    #[serde(default)]
+    from: Option<Address>,
+    #[serde(default)]
+    to: Option<Address>,
+    #[serde(default)]
+    value: Option<U256>,
+    #[serde(default)]
+    input: Option<Bytes>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireTraceResult {
+    #[serde(default, with = "quantity::opt")]
+    gas_used: Option<u64>,
+    #[serde(default)]
+    output: Option<Bytes>,
+}
+
+impl WireTrace {
+    /// The trace, or the name of a missing field.
+    pub(crate) fn into_trace(self) -> Result<Trace, &'static str> {
+        let call = if self.kind == "call" {
+            let a = self.action;
+            Some(TraceCall {
+                call_type: a.call_type.unwrap_or_else(|| "call".to_owned()),
+                from: a.from.ok_or("action.from")?,
+                to: a.to.ok_or("action.to")?,
+                value: a.value.unwrap_or_default(),
+                input: a.input.ok_or("action.input")?,
+            })
+        } else {
+            None
+        };
+        // A create's result has `code` and `address` instead of `output`: not a call result.
+        let result = match (&call, self.result) {
+            (
+                Some(_),
+                Some(WireTraceResult {
+                    gas_used,
+                    output: Some(output),
+                }),
+            ) => Some(TraceCallResult {
+                gas_used: gas_used.unwrap_or_default(),
+                output,
+            }),
+            _ => None,
+        };
+        Ok(Trace {
+            block_number: self.block_number.ok_or("blockNumber")?,
+            block_hash: self.block_hash.ok_or("blockHash")?,
+            transaction_hash: self.transaction_hash,
+            transaction_position: self.transaction_position,
+            trace_address: self.trace_address,
+            call,
+            result,
+            error: self.error,
         })
     }
 }
