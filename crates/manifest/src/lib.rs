@@ -12,7 +12,7 @@ pub mod manifest;
 pub mod schema;
 
 pub use manifest::{
-    Abi, BlockHandler, BlockHandlerFilter, DataSource, DataSourceTemplate, EventHandler, Manifest,
-    Mapping, Source, Version,
+    Abi, BlockHandler, BlockHandlerFilter, CallHandler, DataSource, DataSourceTemplate,
+    EventHandler, Manifest, Mapping, Source, Version,
 };
 pub use schema::{BaseType, EntityType, Field, FieldType, ScalarType, Schema};

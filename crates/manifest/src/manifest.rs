@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
-use alloy::json_abi::{Event, JsonAbi};
+use alloy::json_abi::{Event, Function, JsonAbi, StateMutability};
 use alloy::primitives::{keccak256, Address, B256};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde::Deserialize;
@@ -111,7 +111,6 @@ pub struct Mapping {
     pub abis: Arc<Vec<Abi>>,
     pub event_handlers: Vec<EventHandler>,
     pub block_handlers: Vec<BlockHandler>,
-    /// Call handlers are parsed so that a manifest using them can be refused with a clear error.
     pub call_handlers: Vec<CallHandler>,
     /// The wasm file, as linked in the manifest (resolved path).
     pub file: PathBuf,
@@ -158,8 +157,15 @@ pub enum BlockHandlerFilter {
 /// A `callHandlers` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallHandler {
+    /// The signature as written, e.g. `register(uint256,string)`.
     pub function: String,
+    /// The first four bytes of keccak256 of `function` exactly as written (graph-node does not
+    /// normalise it), which a call's input must start with.
+    pub selector: [u8; 4],
     pub handler: String,
+    /// The ABI function of the data source's `source.abi` whose inputs and outputs decode the
+    /// call.
+    pub abi_function: Function,
 }
 
 impl Manifest {
@@ -326,7 +332,7 @@ fn convert_data_source(
         .as_deref()
         .map(|a| Address::from_str(a).map_err(|e| anyhow!("source.address `{a}`: {e}")))
         .transpose()?;
-    let mapping = convert_mapping(raw.mapping, dir, files)?;
+    let mapping = convert_mapping(raw.mapping, &raw.source.abi, dir, files)?;
     let source = Source {
         address,
         abi: raw.source.abi,
@@ -367,7 +373,7 @@ fn convert_template(
         "template kind `{}` is not supported yet (supported: ethereum, ethereum/contract)",
         raw.kind
     );
-    let mapping = convert_mapping(raw.mapping, dir, files)?;
+    let mapping = convert_mapping(raw.mapping, &raw.source.abi, dir, files)?;
     check_abi_and_events(&mapping, &raw.source.abi)?;
     check_block_handlers(&mapping.block_handlers)?;
     Ok(DataSourceTemplate {
@@ -410,7 +416,13 @@ fn check_block_handlers(handlers: &[BlockHandler]) -> Result<()> {
     Ok(())
 }
 
-fn convert_mapping(raw: RawMapping, dir: &Path, files: &mut FileCache) -> Result<Mapping> {
+/// `source_abi` names the ABI (among `raw.abis`) call handlers are resolved in.
+fn convert_mapping(
+    raw: RawMapping,
+    source_abi: &str,
+    dir: &Path,
+    files: &mut FileCache,
+) -> Result<Mapping> {
     let api_version: Version = raw.api_version.parse().context("mapping.apiVersion")?;
     ensure!(
         api_version <= MAX_API_VERSION,
@@ -461,6 +473,15 @@ fn convert_mapping(raw: RawMapping, dir: &Path, files: &mut FileCache) -> Result
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let call_handlers = raw
+        .call_handlers
+        .into_iter()
+        .map(|c| {
+            let function = c.function.clone();
+            convert_call_handler(c, &abis, source_abi)
+                .with_context(|| format!("callHandlers: `{function}`"))
+        })
+        .collect::<Result<_>>()?;
     let file = resolve(dir, &raw.file);
     let wasm = files.wasm(file.clone())?;
     Ok(Mapping {
@@ -469,14 +490,7 @@ fn convert_mapping(raw: RawMapping, dir: &Path, files: &mut FileCache) -> Result
         abis: Arc::new(abis),
         event_handlers,
         block_handlers,
-        call_handlers: raw
-            .call_handlers
-            .into_iter()
-            .map(|c| CallHandler {
-                function: c.function,
-                handler: c.handler,
-            })
-            .collect(),
+        call_handlers,
         file,
         wasm,
     })
@@ -579,6 +593,65 @@ fn convert_event_handler(raw: RawEventHandler, abis: &[Abi]) -> Result<EventHand
         handler: raw.handler,
         receipt: raw.receipt,
         abi_event,
+    })
+}
+
+fn convert_call_handler(
+    raw: RawCallHandler,
+    abis: &[Abi],
+    source_abi: &str,
+) -> Result<CallHandler> {
+    let hash = keccak256(raw.function.as_bytes());
+    let selector = [hash[0], hash[1], hash[2], hash[3]];
+    // Checked with a clearer message by `check_abi_and_events`; nothing to resolve against here.
+    let Some(abi) = abis.iter().find(|a| a.name == source_abi) else {
+        bail!("source.abi `{source_abi}` is not among mapping.abis");
+    };
+    let name = raw.function.split('(').next().unwrap_or_default();
+    let candidates: Vec<&Function> = abi
+        .contract
+        .functions
+        .get(name)
+        .into_iter()
+        .flatten()
+        .collect();
+    // graph-node only looks at functions that can change state: a view or pure function is never
+    // called in a transaction in a way worth handling.
+    let abi_function = candidates
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.state_mutability,
+                StateMutability::Payable | StateMutability::NonPayable
+            )
+        })
+        .find(|f| f.signature() == raw.function)
+        .copied()
+        .ok_or_else(|| {
+            anyhow!(
+                "function `{}` is not a payable or nonpayable function of ABI `{source_abi}` \
+                 (write it as `name(type,type)` with canonical types and no spaces; ABI \
+                 functions named `{name}`: {})",
+                raw.function,
+                if candidates.is_empty() {
+                    "none".to_string()
+                } else {
+                    candidates
+                        .iter()
+                        .map(|f| {
+                            format!("{} ({})", f.signature(), f.state_mutability.as_json_str())
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            )
+        })?
+        .clone();
+    Ok(CallHandler {
+        function: raw.function,
+        selector,
+        handler: raw.handler,
+        abi_function,
     })
 }
 
