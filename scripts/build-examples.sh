@@ -4,7 +4,10 @@
 # committed so that `cargo test` needs no Node. Re-running gives byte-identical outputs.
 #
 # Usage: scripts/build-examples.sh [EXAMPLE_DIR...]   (default: every examples/*/ with a subgraph.yaml,
-#                                                      and sprig-runtime's benchmark mapping)
+#                                                      every vendored examples/public/*/, and
+#                                                      sprig-runtime's benchmark mapping)
+# A vendored public subgraph (examples/public/<name>/) builds the way its upstream does, with its
+# own build.sh, after its stand-in contracts are compiled here.
 # Node tools come from node_modules/ at the repo root (installed here if missing).
 set -euo pipefail
 
@@ -26,6 +29,7 @@ else
   bench_mapping=true
   examples=()
   for d in "$root"/examples/*/; do [[ -f "$d/subgraph.yaml" ]] && examples+=("$d"); done
+  for d in "$root"/examples/public/*/; do [[ -x "$d/build.sh" ]] && examples+=("$d"); done
 fi
 
 # Compiles every contracts/*.sol of an example into contracts/out/<Contract>.{bin,abi.json}.
@@ -59,8 +63,12 @@ for dir in "${examples[@]}"; do
   dir="$(cd "$dir" && pwd)"
   echo "build-examples: $dir" >&2
   compile_contracts "$dir"
-  rm -rf "$dir/generated" "$dir/build"
-  (cd "$dir" && "$bin/graph" codegen && "$bin/graph" build)
+  if [[ -x "$dir/build.sh" ]]; then
+    "$dir/build.sh"
+  else
+    rm -rf "$dir/generated" "$dir/build"
+    (cd "$dir" && "$bin/graph" codegen && "$bin/graph" build)
+  fi
 done
 
 if $bench_mapping; then

@@ -22,6 +22,7 @@ ln -s "$root/node_modules" "$tmp/node_modules"
 # which is checked separately below.
 examples=()
 for d in "$tmp"/examples/*/; do [[ -f "$d/subgraph.yaml" ]] && examples+=("$d"); done
+for d in "$tmp"/examples/public/*/; do [[ -x "$d/build.sh" ]] && examples+=("$d"); done
 "$tmp/scripts/build-examples.sh" "${examples[@]}" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
 rm "$tmp/build.log"
 

@@ -46,6 +46,8 @@ function encodeOne(type, value) {
       return { dynamic: false, data: strip(value).toLowerCase().padStart(64, "0") };
     case "bool":
       return { dynamic: false, data: word(value ? 1 : 0) };
+    case "bytes32": // a short string, left-aligned and zero-padded (how MKR spells its symbol)
+      return { dynamic: false, data: padRight(Buffer.from(value, "utf8").toString("hex")) };
     case "string":
       return encodeOne("bytes", "0x" + Buffer.from(value, "utf8").toString("hex"));
     case "bytes": {
@@ -104,13 +106,18 @@ export class Chain {
     });
   }
 
-  /** Checks the chain is fresh, switches to manual mining and loads the default accounts. */
-  async start() {
+  /**
+   * Checks the chain is fresh, switches to manual mining and loads the default accounts.
+   * `genesis` is the number of anvil's first block (`anvil --number`), 0 unless a script needs
+   * its blocks numbered like a real chain's.
+   */
+  async start(genesis = 0) {
     const [blockNumber, accounts] = await this.batch([["eth_blockNumber", []], ["eth_accounts", []]]);
     this.accounts = accounts.slice(0, 10);
-    if (BigInt(blockNumber) !== 0n) {
+    if (BigInt(blockNumber) !== BigInt(genesis)) {
       throw new Error(`chain at ${this.url} is at block ${BigInt(blockNumber)}; the examples need a fresh anvil`);
     }
+    this.block = Number(genesis);
     this.nonces = this.accounts.map(() => 0n);
     await this.call("anvil_setBlockTimestampInterval", [TIMESTAMP_INTERVAL]);
     await this.call("evm_setAutomine", [false]);
