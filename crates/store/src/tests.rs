@@ -291,6 +291,87 @@ fn overwrites_and_removes_create_versions(backend: Backend) {
     assert!(err.contains("already exists"), "{err}");
 }
 
+/// Blocks large enough to be written in several multi-row statements per table (runs of 256,
+/// then the binary digits of the rest) give the same versions as one statement per entity would,
+/// and a bad entity anywhere in a run is named and leaves nothing of its block behind.
+fn large_blocks_are_written_in_batches(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
+    let id = |i: usize| format!("t{i:04}");
+    let first: Vec<_> = (0..700)
+        .map(|i| insert(token(&id(i), &[("supply", big(i as i64))])))
+        .collect();
+    d.transact_block(ptr(1), 0, block(first)).unwrap();
+
+    // Overwrite 0..300, remove 300..337, insert 700..705, in an interleaved order.
+    let mut second = Vec::new();
+    for i in 0..300 {
+        second.push(EntityModification::Overwrite {
+            key: token_key(&id(i)),
+            data: token(&id(i), &[("supply", big(-(i as i64)))]),
+        });
+        if i < 37 {
+            second.push(EntityModification::Remove {
+                key: token_key(&id(300 + i)),
+            });
+        }
+        if i < 5 {
+            second.push(insert(token(&id(700 + i), &[])));
+        }
+    }
+    d.transact_block(ptr(2), 0, block(second)).unwrap();
+    let supply = |i: usize, at: Option<u64>| {
+        d.find(&token_key(&id(i)), at)
+            .unwrap()
+            .map(|e| e.get("supply").cloned().unwrap_or(Value::Null))
+    };
+    for i in [0, 1, 255, 256, 299] {
+        assert_eq!(supply(i, None), Some(big(-(i as i64))), "token {i}");
+        assert_eq!(
+            supply(i, Some(1)),
+            Some(big(i as i64)),
+            "token {i} at block 1"
+        );
+    }
+    for i in [300, 336] {
+        assert_eq!(supply(i, None), None, "removed token {i}");
+        assert_eq!(supply(i, Some(1)), Some(big(i as i64)));
+    }
+    assert_eq!(supply(337, None), Some(big(337)));
+    assert_eq!(supply(704, None), Some(Value::Null));
+    let mut all = tokens(vec![]);
+    all.first = 1000;
+    assert_eq!(d.query(&all).unwrap().len(), 700 - 37 + 5);
+
+    // A remove of a missing entity in the middle of a run of 300.
+    let mut removes: Vec<_> = (400..700)
+        .map(|i| EntityModification::Remove {
+            key: token_key(&id(i)),
+        })
+        .collect();
+    removes[150] = EntityModification::Remove {
+        key: token_key("missing"),
+    };
+    let err = format!(
+        "{:#}",
+        d.transact_block(ptr(3), 0, block(removes)).unwrap_err()
+    );
+    assert!(
+        err.contains("block 3") && err.contains("Token[missing] does not exist"),
+        "{err}"
+    );
+    // An insert of an existing entity in the middle of a run of 300.
+    let mut inserts: Vec<_> = (1000..1300).map(|i| insert(token(&id(i), &[]))).collect();
+    inserts[200] = insert(token(&id(500), &[]));
+    let err = format!(
+        "{:#}",
+        d.transact_block(ptr(3), 0, block(inserts)).unwrap_err()
+    );
+    assert!(err.contains("Token[t0500] already exists"), "{err}");
+    assert_eq!(supply(450, None), Some(big(450)));
+    assert_eq!(d.find(&token_key(&id(1000)), None).unwrap(), None);
+    assert_eq!(d.status().unwrap().head, Some(ptr(2)));
+}
+
 fn survives_a_restart(backend: Backend) {
     let db = TestDb::new(backend);
     {
@@ -1150,6 +1231,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     writes_a_block_atomically_with_its_head,
     overwrites_and_removes_create_versions,
+    large_blocks_are_written_in_batches,
     survives_a_restart,
     deferred_blocks_commit_together_on_flush,
     poi_digests_are_versioned_by_block,

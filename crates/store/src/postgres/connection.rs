@@ -23,7 +23,7 @@ use crate::sql::{Db, Param, SqlValue, UniqueViolation};
 
 /// Prepared statements kept per connection; queries built from GraphQL filters vary, so the
 /// cache is cleared when it grows past this.
-const MAX_STATEMENTS: usize = 512;
+const MAX_STATEMENTS: usize = 2048;
 
 type Job = Box<dyn FnOnce(&mut PgDb) + Send>;
 

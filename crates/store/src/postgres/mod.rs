@@ -136,6 +136,7 @@ impl PostgresStore {
                 layout: Arc::new(layout),
                 store: Arc::clone(&self.shared),
                 writer: OnceLock::new(),
+                written: Mutex::default(),
             }),
         })
     }
@@ -272,6 +273,40 @@ struct Deployment {
     store: Arc<Shared>,
     /// Opened by the first write or entity-cache read.
     writer: OnceLock<Connection>,
+    /// Per table (by layout position): versions written by this process, and the count at
+    /// which to refresh the table's planner statistics next.
+    written: Mutex<Vec<(u64, u64)>>,
+}
+
+/// A table's statistics are first refreshed once this process has written this many versions
+/// to it, then each time that count doubles.
+const FIRST_ANALYZE: u64 = 1_000;
+
+impl Deployment {
+    /// Refreshes the planner statistics of the tables `write` makes grow past their next
+    /// threshold. Without statistics PostgreSQL guesses that a new table is small and plans the
+    /// batched close (`id IN (...)` over a partial unique index) as a scan of every current
+    /// version: 250 ms instead of 2 ms per 256 ids measured on 50k rows. Autovacuum analyzes
+    /// only after its naptime, far too late for an initial sync. ANALYZE runs inside the
+    /// block's transaction and counts its own uncommitted rows.
+    fn analyze_grown_tables(&self, db: &mut PgDb, write: &BlockWrite) -> Result<()> {
+        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        if written.len() != self.layout.tables().len() {
+            *written = vec![(0, FIRST_ANALYZE); self.layout.tables().len()];
+        }
+        for modification in &write.modifications {
+            if let Some(table) = self.layout.table(&modification.key().entity_type) {
+                written[table.number].0 += 1;
+            }
+        }
+        for (table, (count, next)) in self.layout.tables().iter().zip(written.iter_mut()) {
+            if *count >= *next {
+                db.batch(&format!("ANALYZE {}", table.sql))?;
+                *next = *count * 2;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for PostgresDeployment {
@@ -390,14 +425,14 @@ impl WritableStore for PostgresDeployment {
     ) -> Result<()> {
         self.write(move |db, d| {
             db.begin()?;
-            write::transact_block(db, d.id, &d.layout, &block, timestamp, &write).with_context(
-                || {
+            write::transact_block(db, d.id, &d.layout, &block, timestamp, &write)
+                .and_then(|()| d.analyze_grown_tables(db, &write))
+                .with_context(|| {
                     format!(
                         "cannot commit block {} of deployment `{}`",
                         block.number, d.name
                     )
-                },
-            )
+                })
         })
     }
 

@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use anyhow::{anyhow, bail, Result};
 use sprig_manifest::{BaseType, EntityType, ScalarType, Schema};
@@ -123,15 +124,85 @@ pub(crate) struct Table {
     pub columns: Vec<Column>,
     /// `id` and then `columns`, for SELECT.
     pub select_list: String,
-    /// Binds `?1` id, `?2` block_from, then `columns` in order.
-    pub insert_sql: String,
-    /// Closes the current version: binds `?1` block, `?2` id. Mutable types only.
-    pub close_sql: String,
     /// The current version: binds `?1` id.
     pub current_sql: String,
+    /// The multi-row INSERT and close statements, built once per row count (see
+    /// [`Table::insert_sql`]).
+    insert_sql: [OnceLock<String>; BATCH_SIZES],
+    close_sql: [OnceLock<String>; BATCH_SIZES],
 }
 
+/// How many batch sizes a table has statements for: 1, 2, 4, ... up to 2^(BATCH_SIZES-1) rows.
+const BATCH_SIZES: usize = 9;
+
+/// At most this many parameters per multi-row statement (SQLite allows 32766, PostgreSQL 65535).
+const MAX_BATCH_PARAMS: usize = 16_384;
+
 impl Table {
+    /// How many rows one INSERT of this table may carry: a power of two, at most 256, and small
+    /// enough that its parameters stay far below both databases' limits.
+    pub(crate) fn max_insert_rows(&self) -> usize {
+        let per_row = self.columns.len() + 2;
+        let mut rows = 1 << (BATCH_SIZES - 1);
+        while rows > 1 && rows * per_row > MAX_BATCH_PARAMS {
+            rows /= 2;
+        }
+        rows
+    }
+
+    /// How many ids one close statement may carry.
+    pub(crate) fn max_close_ids(&self) -> usize {
+        1 << (BATCH_SIZES - 1)
+    }
+
+    /// Inserts `rows` versions (a power of two, at most [`Table::max_insert_rows`]), each binding
+    /// id, block_from, then `columns` in order; a row whose id already has a current version
+    /// (or, if immutable, any version) is skipped rather than failing the statement, so the
+    /// caller can tell which one it was from the count of changed rows.
+    ///
+    /// Row counts are powers of two so that a table has at most [`BATCH_SIZES`] insert
+    /// statements, which both backends keep prepared.
+    pub(crate) fn insert_sql(&self, rows: usize) -> &str {
+        self.insert_sql[batch_index(rows)].get_or_init(|| {
+            let per_row = self.columns.len() + 2;
+            let columns: String = self
+                .columns
+                .iter()
+                .map(|c| format!(", {}", c.sql))
+                .collect();
+            let values = (0..rows)
+                .map(|row| {
+                    let first = row * per_row + 1;
+                    let params = (first..first + per_row)
+                        .map(|i| format!("?{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("({params})")
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "INSERT INTO {} (id, block_from{columns}) VALUES {values} ON CONFLICT DO NOTHING",
+                self.sql
+            )
+        })
+    }
+
+    /// Closes the current versions of `ids` ids (a power of two, at most
+    /// [`Table::max_close_ids`]): binds `?1` block, then the ids. Mutable types only.
+    pub(crate) fn close_sql(&self, ids: usize) -> &str {
+        self.close_sql[batch_index(ids)].get_or_init(|| {
+            let params = (2..ids + 2)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "UPDATE {} SET block_to = ?1 WHERE block_to IS NULL AND id IN ({params})",
+                self.sql
+            )
+        })
+    }
+
     /// The column of a field, `id` included.
     pub(crate) fn column(&self, field: &str) -> Option<&Column> {
         if field == "id" {
@@ -446,16 +517,6 @@ fn table(
         .chain(columns.iter().map(|c| c.sql.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
-    let insert_sql = format!(
-        "INSERT INTO {sql} (id, block_from{}) VALUES (?1, ?2{})",
-        columns
-            .iter()
-            .map(|c| format!(", {}", c.sql))
-            .collect::<String>(),
-        (0..columns.len())
-            .map(|i| format!(", ?{}", i + 3))
-            .collect::<String>(),
-    );
     let current = if entity_type.immutable {
         ""
     } else {
@@ -466,14 +527,23 @@ fn table(
         number,
         entity_type: entity_type.name.clone(),
         immutable: entity_type.immutable,
-        close_sql: format!("UPDATE {sql} SET block_to = ?1 WHERE id = ?2 AND block_to IS NULL"),
         current_sql: format!("SELECT {select_list} FROM {sql} WHERE id = ?1{current}"),
-        insert_sql,
+        insert_sql: Default::default(),
+        close_sql: Default::default(),
         select_list,
         sql,
         id,
         columns,
     })
+}
+
+/// The statement slot of a batch of `rows` rows, which must be a power of two.
+fn batch_index(rows: usize) -> usize {
+    assert!(
+        rows.is_power_of_two() && rows < 1 << BATCH_SIZES,
+        "internal error: a batch of {rows} rows"
+    );
+    rows.trailing_zeros() as usize
 }
 
 /// A canonical description of everything in the schema that shapes the stored data or its

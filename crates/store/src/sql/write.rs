@@ -10,7 +10,7 @@ use sprig_value::{BlockPtr, Entity, EntityKey, Id, Value};
 
 use super::layout::{Layout, Table};
 use super::meta::{self, block_number};
-use super::{codec, int, Db, Param, UniqueViolation};
+use super::{codec, int, Db, Param, SqlValue};
 use crate::{BlockWrite, EntityModification};
 
 /// Writes one block's changes and moves the head to `block`, under a savepoint inside the
@@ -50,16 +50,13 @@ fn apply_block(
             head.number
         );
     }
-    let number = block_number(block.number)?;
-    for modification in &write.modifications {
-        apply(db, layout, number, modification).with_context(|| {
-            format!(
-                "cannot write {} at block {}",
-                modification.key(),
-                block.number
-            )
-        })?;
-    }
+    write_entities(
+        db,
+        layout,
+        block_number(block.number)?,
+        &write.modifications,
+    )
+    .with_context(|| format!("cannot write entities at block {}", block.number))?;
     for data_source in &write.data_sources {
         ensure!(
             data_source.creation_block <= block.number,
@@ -121,31 +118,94 @@ pub(crate) fn revert_to(
     meta::set_head(db, deployment, block, timestamp)
 }
 
-fn apply(
+/// One table's share of a block: versions to close and versions to insert, each with its key
+/// for error messages.
+struct TableWrite<'a> {
+    closes: Vec<(&'a EntityKey, Param<'a>)>,
+    inserts: Vec<(&'a EntityKey, Vec<Param<'a>>)>,
+}
+
+/// Writes a block's entity changes with a few multi-row statements per table instead of one or
+/// two per entity: on PostgreSQL every statement is a round trip, and on SQLite each costs a
+/// VM run. Per table, all closes come before all inserts, which is the same as doing each
+/// modification in turn because a block holds at most one modification per entity (the entity
+/// cache's contract).
+fn write_entities(
     db: &mut impl Db,
     layout: &Layout,
     block: i64,
-    modification: &EntityModification,
+    modifications: &[EntityModification],
 ) -> Result<()> {
-    let key = modification.key();
-    let table = layout.table(&key.entity_type).ok_or_else(|| {
-        anyhow!(
-            "unknown entity type `{}`: it is not in the deployment's schema",
-            key.entity_type
-        )
-    })?;
-    match modification {
-        EntityModification::Insert { key, data } => insert(db, table, key, data, block),
-        EntityModification::Overwrite { key, data } => {
-            ensure_mutable(table, "overwritten")?;
-            close(db, table, key, block)?;
-            insert(db, table, key, data, block)
+    let mut tables: Vec<Option<TableWrite<'_>>> = Vec::new();
+    tables.resize_with(layout.tables().len(), || None);
+    for modification in modifications {
+        let key = modification.key();
+        let table = layout.table(&key.entity_type).ok_or_else(|| {
+            anyhow!(
+                "unknown entity type `{}`: it is not in the deployment's schema",
+                key.entity_type
+            )
+        })?;
+        let write = tables[table.number].get_or_insert_with(|| TableWrite {
+            closes: Vec::new(),
+            inserts: Vec::new(),
+        });
+        let mut row = || -> Result<()> {
+            match modification {
+                EntityModification::Insert { key, data } => {
+                    write
+                        .inserts
+                        .push((key, row_params(table, key, data, block)?));
+                }
+                EntityModification::Overwrite { key, data } => {
+                    ensure_mutable(table, "overwritten")?;
+                    write
+                        .closes
+                        .push((key, codec::id_to_sql(&key.id, &table.id)?));
+                    write
+                        .inserts
+                        .push((key, row_params(table, key, data, block)?));
+                }
+                EntityModification::Remove { key } => {
+                    ensure_mutable(table, "removed")?;
+                    write
+                        .closes
+                        .push((key, codec::id_to_sql(&key.id, &table.id)?));
+                }
+            }
+            Ok(())
+        };
+        row().with_context(|| key.to_string())?;
+    }
+    for (table, write) in layout.tables().iter().zip(tables) {
+        let Some(write) = write else { continue };
+        for chunk in batches(&write.closes, table.max_close_ids()) {
+            close(db, table, chunk, block)?;
         }
-        EntityModification::Remove { key } => {
-            ensure_mutable(table, "removed")?;
-            close(db, table, key, block)
+        for chunk in batches(&write.inserts, table.max_insert_rows()) {
+            insert(db, table, chunk, block)?;
         }
     }
+    Ok(())
+}
+
+/// Splits `items` into runs of at most `max` (a power of two), the last ones sized by the binary
+/// digits of the remainder, so every run's length is a power of two.
+fn batches<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let len = if rest.len() >= max {
+            max
+        } else {
+            1 << rest.len().ilog2()
+        };
+        let (run, tail) = rest.split_at(len);
+        rest = tail;
+        Some(run)
+    })
 }
 
 fn ensure_mutable(table: &Table, action: &str) -> Result<()> {
@@ -157,13 +217,14 @@ fn ensure_mutable(table: &Table, action: &str) -> Result<()> {
     Ok(())
 }
 
-fn insert(
-    db: &mut impl Db,
+/// The parameters of one inserted version, in the order of [`Table::insert_sql`]; refuses data
+/// with fields the type does not store or an `id` field that contradicts the key.
+fn row_params<'a>(
     table: &Table,
-    key: &EntityKey,
-    data: &Entity,
+    key: &'a EntityKey,
+    data: &'a Entity,
     block: i64,
-) -> Result<()> {
+) -> Result<Vec<Param<'a>>> {
     let mut params: Vec<Param<'_>> = Vec::with_capacity(table.columns.len() + 2);
     params.push(codec::id_to_sql(&key.id, &table.id)?);
     params.push(int(block));
@@ -193,24 +254,100 @@ fn insert(
             .unwrap_or("?");
         bail!("the entity has field `{unknown}`, which is not a stored field of its type");
     }
-    db.execute(&table.insert_sql, &params).map_err(|e| {
-        if e.is::<UniqueViolation>() {
-            anyhow!("it already exists")
-        } else {
-            e
-        }
-    })?;
+    Ok(params)
+}
+
+/// Inserts a run of versions; if one of them already exists, names it.
+fn insert(
+    db: &mut impl Db,
+    table: &Table,
+    rows: &[(&EntityKey, Vec<Param<'_>>)],
+    block: i64,
+) -> Result<()> {
+    let params: Vec<Param<'_>> = rows
+        .iter()
+        .flat_map(|(_, row)| row.iter().map(borrow))
+        .collect();
+    let inserted = db.execute(table.insert_sql(rows.len()), &params)?;
+    if inserted != rows.len() as u64 {
+        // Rows that conflicted were skipped: the others are the ones starting at `block`.
+        let ids: Vec<Param<'_>> = rows.iter().map(|(_, row)| borrow(&row[0])).collect();
+        let key = first_missing(db, table, "block_from", block, rows, &ids)?;
+        bail!("{key} already exists");
+    }
     Ok(())
 }
 
-/// Ends the current version at `block`.
-fn close(db: &mut impl Db, table: &Table, key: &EntityKey, block: i64) -> Result<()> {
-    let closed = db.execute(
-        &table.close_sql,
-        &[int(block), codec::id_to_sql(&key.id, &table.id)?],
-    )?;
-    ensure!(closed == 1, "it does not exist");
+/// Ends the current versions of a run of entities at `block`; if one of them has none, names it.
+fn close(
+    db: &mut impl Db,
+    table: &Table,
+    ids: &[(&EntityKey, Param<'_>)],
+    block: i64,
+) -> Result<()> {
+    let params: Vec<Param<'_>> = std::iter::once(int(block))
+        .chain(ids.iter().map(|(_, id)| borrow(id)))
+        .collect();
+    let closed = db.execute(table.close_sql(ids.len()), &params)?;
+    if closed != ids.len() as u64 {
+        let key = first_missing(db, table, "block_to", block, ids, &params[1..])?;
+        bail!("{key} does not exist");
+    }
     Ok(())
+}
+
+/// The first of `items` whose id (in `ids`, in the same order) has no version with `column` =
+/// `block`: the row a batched statement skipped. Only called on the error path.
+fn first_missing<'k, T>(
+    db: &mut impl Db,
+    table: &Table,
+    column: &str,
+    block: i64,
+    items: &[(&'k EntityKey, T)],
+    ids: &[Param<'_>],
+) -> Result<&'k EntityKey> {
+    let list = (2..ids.len() + 2)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let params: Vec<Param<'_>> = std::iter::once(int(block))
+        .chain(ids.iter().map(borrow))
+        .collect();
+    let written: Vec<SqlValue> = db
+        .rows(
+            &format!(
+                "SELECT id FROM {} WHERE {column} = ?1 AND id IN ({list})",
+                table.sql
+            ),
+            &params,
+        )?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next())
+        .collect();
+    items
+        .iter()
+        .zip(ids)
+        .find(|(_, id)| !written.contains(&owned(id)))
+        .map(|((key, _), _)| *key)
+        .ok_or_else(|| anyhow!("internal error: a batched write of `{}` changed fewer rows than it should, yet none is missing", table.entity_type))
+}
+
+/// The same parameter, borrowed.
+fn borrow<'a>(param: &'a Param<'_>) -> Param<'a> {
+    Param::Borrowed(match param {
+        Param::Borrowed(value) => *value,
+        Param::Owned(value) => value.into(),
+        other => unreachable!("the codec makes only plain values, not {other:?}"),
+    })
+}
+
+/// The value of a parameter, as a row would hold it.
+fn owned(param: &Param<'_>) -> SqlValue {
+    match param {
+        Param::Borrowed(value) => (*value).into(),
+        Param::Owned(value) => value.clone(),
+        other => unreachable!("the codec makes only plain values, not {other:?}"),
+    }
 }
 
 /// Whether an entity's `id` field holds `id` (without allocating, unlike `Id::to_value`).
@@ -220,5 +357,24 @@ fn same_id(value: &Value, id: &Id) -> bool {
         (Value::Bytes(a), Id::Bytes(b)) => a == b,
         (Value::Int8(a), Id::Int8(b)) => a == b,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batches;
+
+    #[test]
+    fn batches_are_powers_of_two_covering_everything_in_order() {
+        let items: Vec<usize> = (0..1000).collect();
+        for len in [0, 1, 2, 3, 255, 256, 257, 700, 1000] {
+            let runs: Vec<&[usize]> = batches(&items[..len], 256).collect();
+            assert!(runs
+                .iter()
+                .all(|r| r.len().is_power_of_two() && r.len() <= 256));
+            assert_eq!(runs.concat(), &items[..len]);
+        }
+        let sizes: Vec<usize> = batches(&items[..700], 256).map(<[_]>::len).collect();
+        assert_eq!(sizes, [256, 256, 128, 32, 16, 8, 4]);
     }
 }

@@ -27,9 +27,9 @@ use crate::{
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Prepared statements the writer keeps for metadata, and per entity table (insert, close,
-/// lookup, two for reverts, and some room).
+/// lookup, two for reverts, and some room); inserts and closes have one statement per batch size.
 const BASE_STATEMENTS: usize = 32;
-const STATEMENTS_PER_TABLE: usize = 8;
+const STATEMENTS_PER_TABLE: usize = 24;
 
 /// Idle reader connections kept for reuse; more are opened under load and closed after.
 const MAX_IDLE_READERS: usize = 8;
