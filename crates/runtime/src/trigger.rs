@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use alloy::dyn_abi::DynSolValue;
 use alloy::primitives::Bytes;
-use sprig_chain::{Block, Log, Receipt, Transaction};
+use sprig_chain::{Block, Call, Log, Receipt, Transaction};
 
 use crate::api_version::ApiVersion;
 use crate::asc::ethereum::TriggerWriter;
@@ -26,11 +26,30 @@ pub enum MappingTrigger {
         /// 0.0.7 and later); `event.receipt` is `null` otherwise.
         receipt: Option<Arc<Receipt>>,
     },
+    /// A call handler's call, with its input and output values decoded by the handler's ABI
+    /// function (in ABI order, named as in the ABI). The handler receives an `ethereum.Call`.
+    Call {
+        call: Arc<Call>,
+        inputs: Vec<(String, DynSolValue)>,
+        outputs: Vec<(String, DynSolValue)>,
+        block: Arc<Block>,
+        /// The call's transaction (graph-node fails the block when it is not in the block).
+        transaction: Arc<Transaction>,
+    },
     /// A block handler's block. The handler receives an `ethereum.Block`.
     Block { block: Arc<Block> },
 }
 
 impl MappingTrigger {
+    /// The block the trigger happened in.
+    pub fn block(&self) -> &Arc<Block> {
+        match self {
+            MappingTrigger::Event { block, .. }
+            | MappingTrigger::Call { block, .. }
+            | MappingTrigger::Block { block } => block,
+        }
+    }
+
     /// Writes the handler's argument object for a mapping of `api_version`.
     pub(crate) fn write(&self, objects: &mut Objects, api_version: ApiVersion) -> ObjPtr {
         let mut writer = TriggerWriter {
@@ -39,6 +58,13 @@ impl MappingTrigger {
         };
         match self {
             MappingTrigger::Block { block } => writer.block(block),
+            MappingTrigger::Call {
+                call,
+                inputs,
+                outputs,
+                block,
+                transaction,
+            } => writer.call(call, inputs, outputs, block, transaction),
             MappingTrigger::Event {
                 log,
                 params,

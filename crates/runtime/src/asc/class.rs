@@ -19,6 +19,7 @@ pub(crate) enum TypeIndex {
     EventParam = 23,
     EthereumTransaction = 24,
     EthereumBlock = 25,
+    EthereumCall = 26,
     WrappedBool = 28,
     WrappedJsonValue = 29,
     EthereumValue = 30,

@@ -1,5 +1,5 @@
 //! Ethereum classes: `ethereum.Value` (ABI values), `SmartContractCall`, and the trigger
-//! objects (`Block`, `Transaction`, `Event`, `TransactionReceipt`, `Log`) per apiVersion.
+//! objects (`Block`, `Transaction`, `Event`, `Call`, `TransactionReceipt`, `Log`) per apiVersion.
 //!
 //! `ethereum.Value` is a tagged union like the store `Value`:
 //!
@@ -21,7 +21,7 @@
 
 use alloy::dyn_abi::DynSolValue;
 use alloy::primitives::{Address, Function, B256, I256, U256};
-use sprig_chain::{Block, Log, Receipt, Transaction};
+use sprig_chain::{Block, Call, Log, Receipt, Transaction};
 use sprig_value::BigInt;
 
 use super::read::{FromAsc, Reader};
@@ -221,16 +221,8 @@ impl TriggerWriter<'_> {
         self.objects.class(TypeIndex::EthereumTransaction, fields)
     }
 
-    /// `ethereum.Event`. `transactionLogIndex` repeats `logIndex` and `logType` is `null`, as
-    /// in graph-node; `receipt` (apiVersion 0.0.7 on) is `null` unless given.
-    pub fn event(
-        &mut self,
-        log: &Log,
-        params: &[(String, DynSolValue)],
-        block: &Block,
-        tx: &Transaction,
-        receipt: Option<&Receipt>,
-    ) -> ObjPtr {
+    /// `Array<ethereum.EventParam>`: named values (event parameters, call inputs and outputs).
+    fn params(&mut self, params: &[(String, DynSolValue)]) -> ObjPtr {
         let params: Vec<ObjPtr> = params
             .iter()
             .map(|(name, value)| {
@@ -242,9 +234,47 @@ impl TriggerWriter<'_> {
                 )
             })
             .collect();
+        self.objects.array_of(TypeIndex::ArrayEventParam, &params)
+    }
+
+    /// `ethereum.Call`: `to, from, block, transaction, inputValues, outputValues` (graph-node's
+    /// `AscEthereumCall_0_0_3`, the shape of every apiVersion from 0.0.3 on; the block and
+    /// transaction follow the apiVersion as everywhere).
+    pub fn call(
+        &mut self,
+        call: &Call,
+        inputs: &[(String, DynSolValue)],
+        outputs: &[(String, DynSolValue)],
+        block: &Block,
+        tx: &Transaction,
+    ) -> ObjPtr {
         let block = self.block(block);
         let tx = self.transaction(tx);
-        let params = self.objects.array_of(TypeIndex::ArrayEventParam, &params);
+        let inputs = self.params(inputs);
+        let outputs = self.params(outputs);
+        let fields = Fields::new()
+            .ptr(self.bytes(call.to.as_slice()))
+            .ptr(self.bytes(call.from.as_slice()))
+            .ptr(Some(block))
+            .ptr(Some(tx))
+            .ptr(Some(inputs))
+            .ptr(Some(outputs));
+        self.objects.class(TypeIndex::EthereumCall, fields)
+    }
+
+    /// `ethereum.Event`. `transactionLogIndex` repeats `logIndex` and `logType` is `null`, as
+    /// in graph-node; `receipt` (apiVersion 0.0.7 on) is `null` unless given.
+    pub fn event(
+        &mut self,
+        log: &Log,
+        params: &[(String, DynSolValue)],
+        block: &Block,
+        tx: &Transaction,
+        receipt: Option<&Receipt>,
+    ) -> ObjPtr {
+        let params = self.params(params);
+        let block = self.block(block);
+        let tx = self.transaction(tx);
         let mut fields = Fields::new()
             .ptr(self.bytes(log.address.as_slice()))
             .ptr(self.big_int(log.log_index))
@@ -369,6 +399,21 @@ mod tests {
         }
     }
 
+    fn call() -> Call {
+        Call {
+            from: Address::ZERO,
+            to: Address::ZERO,
+            value: U256::ZERO,
+            gas_used: 0,
+            input: Bytes::new(),
+            output: Bytes::new(),
+            block_number: 1,
+            block_hash: B256::ZERO,
+            transaction_hash: B256::ZERO,
+            transaction_index: 0,
+        }
+    }
+
     /// `rtSize` of the object `ptr` points to: its number of (4-byte pointer) fields × 4.
     fn fields(objects: &Objects, ptr: ObjPtr) -> usize {
         let at = ptr.0 as usize - 4;
@@ -391,7 +436,9 @@ mod tests {
             let b = writer.block(&block());
             let tx = writer.transaction(&transaction());
             let event = writer.event(&log(), &[], &block(), &transaction(), None);
+            let call = writer.call(&call(), &[], &[], &block(), &transaction());
             assert_eq!(fields(&objects, b), block_fields, "block at {version}");
+            assert_eq!(fields(&objects, call), 6, "call at {version}");
             assert_eq!(fields(&objects, tx), tx_fields, "transaction at {version}");
             assert_eq!(fields(&objects, event), event_fields, "event at {version}");
         }

@@ -250,9 +250,7 @@ impl Run {
     }
 
     pub async fn on(self, module: &MappingModule) -> HandlerResult {
-        let block = match &self.trigger {
-            MappingTrigger::Block { block } | MappingTrigger::Event { block, .. } => block.clone(),
-        };
+        let block = self.trigger.block().clone();
         let ctx = HandlerContext {
             handler: self.handler.to_string(),
             block: block.ptr(),
