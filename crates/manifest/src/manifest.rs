@@ -61,6 +61,23 @@ pub struct Manifest {
     pub templates: Vec<DataSourceTemplate>,
     /// Declared `features:`.
     pub features: Vec<String>,
+    /// `indexerHints.prune`: how much entity history to keep.
+    pub prune: Prune,
+}
+
+/// How many blocks of entity history a subgraph asks the indexer to keep
+/// (`indexerHints: { prune: ... }`, specVersion 1.0.0 and later). History serves time-travel
+/// queries and reverts; versions older than that may be deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Prune {
+    /// Keep all history (`never`, and the default without `indexerHints`).
+    #[default]
+    Never,
+    /// Keep as little as the indexer needs to handle reorgs (`auto`: graph-node keeps twice
+    /// its reorg threshold).
+    Auto,
+    /// Keep this many blocks.
+    Blocks(u64),
 }
 
 /// A contract data source (`kind: ethereum`).
@@ -212,6 +229,16 @@ impl Manifest {
             data_sources,
             templates,
             features: raw.features,
+            prune: match raw.indexer_hints {
+                None => Prune::Never,
+                Some(hints) => {
+                    ensure!(
+                        spec_version >= Version(1, 0, 0),
+                        "`indexerHints` needs specVersion 1.0.0 or later, but the manifest has {spec_version}"
+                    );
+                    hints.prune.map_or(Ok(Prune::Never), RawPrune::convert)?
+                }
+            },
         };
         manifest.validate()?;
         Ok(manifest)
@@ -709,6 +736,33 @@ struct RawManifest {
     data_sources: Vec<RawDataSource>,
     #[serde(default)]
     templates: Vec<RawTemplate>,
+    indexer_hints: Option<RawIndexerHints>,
+}
+
+#[derive(Deserialize)]
+struct RawIndexerHints {
+    prune: Option<RawPrune>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPrune {
+    Blocks(u64),
+    Word(String),
+}
+
+impl RawPrune {
+    fn convert(self) -> Result<Prune> {
+        match self {
+            RawPrune::Blocks(0) => bail!("`indexerHints.prune` must keep at least one block"),
+            RawPrune::Blocks(n) => Ok(Prune::Blocks(n)),
+            RawPrune::Word(w) if w == "never" => Ok(Prune::Never),
+            RawPrune::Word(w) if w == "auto" => Ok(Prune::Auto),
+            RawPrune::Word(w) => bail!(
+                "`indexerHints.prune` must be `auto`, `never` or a number of blocks, not `{w}`"
+            ),
+        }
+    }
 }
 
 #[derive(Deserialize)]
