@@ -97,6 +97,14 @@ struct SubgraphArgs {
     /// the node for `ethereum.call` does not count) [default: no limit].
     #[arg(long)]
     handler_timeout: Option<f64>,
+    /// How many times a block that failed non-deterministically (an RPC error, a handler
+    /// timeout) is retried before indexing halts; 0 halts at the first failure [default: 10].
+    #[arg(long)]
+    max_retries: Option<u32>,
+    /// Seconds before the first retry; the wait doubles with each further retry, up to 60 s (or
+    /// this value, if larger) [default: 0.5].
+    #[arg(long)]
+    retry_backoff: Option<f64>,
     /// Where compiled mappings are cached [default: wasm-cache/ beside the database].
     #[arg(long, conflicts_with = "no_wasm_cache")]
     wasm_cache_dir: Option<PathBuf>,
@@ -220,6 +228,7 @@ struct Prepared {
 }
 
 async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
+    let indexer_config = indexer_config(args, until)?;
     let manifest = Arc::new(Manifest::load(&args.manifest)?);
     let name = match &args.name {
         Some(n) => n.clone(),
@@ -264,11 +273,7 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
         rpc,
         Arc::new(deployment.clone()),
         runtime,
-        IndexerConfig {
-            until,
-            reorg_threshold: args.reorg_threshold,
-            ..IndexerConfig::default()
-        },
+        indexer_config,
     )?;
     Ok(Prepared {
         name,
@@ -277,6 +282,26 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
         deployment,
         indexer,
     })
+}
+
+/// The indexing loop's settings from the flags, defaults from [`IndexerConfig`].
+fn indexer_config(args: &SubgraphArgs, until: Option<u64>) -> Result<IndexerConfig> {
+    let mut config = IndexerConfig {
+        until,
+        reorg_threshold: args.reorg_threshold,
+        ..IndexerConfig::default()
+    };
+    if let Some(retries) = args.max_retries {
+        config.max_retries = retries;
+    }
+    if let Some(secs) = args.retry_backoff {
+        let backoff = std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
+            anyhow!("--retry-backoff must be a number of seconds, 0 or more, not {secs}")
+        })?;
+        config.retry_backoff = backoff;
+        config.max_retry_backoff = config.max_retry_backoff.max(backoff);
+    }
+    Ok(config)
 }
 
 async fn index(

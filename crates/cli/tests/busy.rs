@@ -20,9 +20,8 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{keccak256, Address, Bytes, U256};
 use serde_json::Value;
-use sprig_chain::testing::{Anvil, TxRequest};
+use sprig_chain::testing::TxRequest;
 use support::*;
 
 /// xorshift steps of the long handler: about 1-2 s of wasm on the development machine (a tight
@@ -167,29 +166,6 @@ async fn meta_block(server: &Server) -> Option<u64> {
         .await
         .ok()?;
     data["_meta"]["block"]["number"].as_u64()
-}
-
-/// Deploys `examples/busy`'s contract from account 0 at nonce 0, the address its manifest names.
-async fn deploy_busy(anvil: &Anvil) -> Address {
-    let bin = std::fs::read_to_string(repo().join("examples/busy/contracts/out/Busy.bin")).unwrap();
-    let address = anvil
-        .deploy(alloy::hex::decode(bin.trim()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(
-        address,
-        "0x5FbDB2315678afecb367f032d93F642f64180aa3"
-            .parse::<Address>()
-            .unwrap()
-    );
-    address
-}
-
-/// Call data of a one-`uint256` function.
-fn calldata(signature: &str, arg: u64) -> Bytes {
-    let mut data = keccak256(signature.as_bytes())[..4].to_vec();
-    data.extend_from_slice(&U256::from(arg).to_be_bytes::<32>());
-    data.into()
 }
 
 /// A running `sprig dev` whose stderr lines are collected with the time each arrived; killed on

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use sprig_chain::testing::TxRequest;
 use support::*;
 
 /// `sprig dev` with no --db or --name: indexes into `.sprig/erc20.sqlite` under the current
@@ -211,6 +212,120 @@ async fn a_failing_handler_fails_the_subgraph_with_a_readable_error() {
         body["data"]["_meta"],
         json!({ "block": { "number": 2 }, "hasIndexingErrors": true })
     );
+}
+
+/// `--max-retries` and `--retry-backoff` set the retry policy of non-deterministic failures: a
+/// handler that always hits `--handler-timeout` is tried once, retried once after 100 ms, and
+/// then indexing halts with a message naming the retries and the timeout. Nothing is stored and
+/// no failure is recorded.
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_flags_bound_the_retries_of_a_timed_out_block() {
+    let anvil = anvil();
+    let busy = deploy_busy(&anvil).await; // block 1
+                                          // Minutes of wasm: only the timeout ends the handler.
+    let work = calldata("work(uint256)", 100_000_000_000);
+    let receipt = anvil
+        .send_transaction(TxRequest::call(busy, work))
+        .await
+        .unwrap();
+    assert_eq!(receipt.block_number, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("busy.sqlite");
+    let run = |extra: &[&str]| {
+        sprig()
+            .arg("index")
+            .arg(manifest("busy"))
+            .args(["--rpc", anvil.url(), "--until", "2"])
+            // Far above what the loop could burn before the timeout.
+            .args([
+                "--gas-limit",
+                "1000000000000000",
+                "--handler-timeout",
+                "0.2",
+            ])
+            .arg("--db")
+            .arg(&db)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&["--max-retries", "1", "--retry-backoff", "0.1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    for part in [
+        "block 2: ",
+        "the handler hit the timeout of 200ms",
+        "(non-deterministic; retry 1/1 in 100ms)",
+        "indexing halted at block 2 after 1 retry (the error is non-deterministic",
+        "handler `handleWork` of data source `Busy` at block 2",
+    ] {
+        assert!(stderr.contains(part), "missing {part:?} in:\n{stderr}");
+    }
+    assert_eq!(stderr.matches("retry 1/1").count(), 1, "{stderr}");
+    assert!(!stderr.contains("retry 2/"), "{stderr}");
+
+    // No retry at all: the first timeout halts.
+    let out = run(&["--max-retries", "0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("indexing halted at block 2 after 0 retries"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("retry 1/"), "{stderr}");
+
+    // Block 2 is not committed (nor block 1, which has no trigger and would have been committed
+    // with it) and the timeout is no failure: `status` shows a healthy subgraph with no block.
+    let status = sprig()
+        .arg("status")
+        .arg("--db")
+        .arg(&db)
+        .args(["--rpc", anvil.url()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    for part in ["latest block: none yet", "health:       healthy"] {
+        assert!(stdout.contains(part), "missing {part:?} in:\n{stdout}");
+    }
+}
+
+/// Bad retry flags are refused before anything is opened, saying what is expected.
+#[test]
+fn bad_retry_flags_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("never.sqlite");
+    for (flag, expected) in [
+        (
+            "--retry-backoff=-1",
+            "--retry-backoff must be a number of seconds, 0 or more, not -1",
+        ),
+        (
+            "--retry-backoff=NaN",
+            "--retry-backoff must be a number of seconds, 0 or more, not NaN",
+        ),
+        ("--retry-backoff=soon", "invalid value 'soon'"),
+        ("--max-retries=-1", "invalid value '-1'"),
+        ("--max-retries=many", "invalid value 'many'"),
+    ] {
+        let out = sprig()
+            .arg("index")
+            .arg(manifest("busy"))
+            // Nothing listens here: the flags must be refused before any RPC.
+            .args(["--rpc", "http://127.0.0.1:9"])
+            .arg("--db")
+            .arg(&db)
+            .arg(flag)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{flag}");
+        assert!(
+            stderr.contains(expected),
+            "{flag}: missing {expected:?} in:\n{stderr}"
+        );
+        assert!(!db.exists(), "{flag} opened the database");
+    }
 }
 
 fn interrupt(child: &std::process::Child) {

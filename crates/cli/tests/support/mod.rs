@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use alloy::primitives::{keccak256, Address, Bytes, U256};
 use anyhow::{bail, ensure, Context, Result};
 use serde_json::{json, Value};
 use sprig_chain::testing::Anvil;
@@ -200,6 +201,29 @@ impl Server {
             }
         }
     }
+}
+
+/// Deploys `examples/busy`'s contract from account 0 at nonce 0, the address its manifest names.
+pub async fn deploy_busy(anvil: &Anvil) -> Address {
+    let bin = std::fs::read_to_string(repo().join("examples/busy/contracts/out/Busy.bin")).unwrap();
+    let address = anvil
+        .deploy(alloy::hex::decode(bin.trim()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        address,
+        "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+            .parse::<Address>()
+            .unwrap()
+    );
+    address
+}
+
+/// Call data of a one-`uint256` function.
+pub fn calldata(signature: &str, arg: u64) -> Bytes {
+    let mut data = keccak256(signature.as_bytes())[..4].to_vec();
+    data.extend_from_slice(&U256::from(arg).to_be_bytes::<32>());
+    data.into()
 }
 
 /// A raw JSON-RPC request.
