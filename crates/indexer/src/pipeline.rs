@@ -1,15 +1,15 @@
 //! The indexing loop.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::primitives::{Address, Bytes, U256};
+use alloy::primitives::{Address, Bytes, B256, U256};
 use anyhow::{anyhow, bail, Context, Result};
 use sprig_chain::rpc::{CallOutcome, RpcClient};
-use sprig_chain::{Block, Log};
-use sprig_manifest::{BlockHandlerFilter, Manifest};
+use sprig_chain::{Block, Call, Log};
+use sprig_manifest::Manifest;
 use sprig_poi::{BlockPoi, PoiEvent};
 use sprig_runtime::{
     ApiVersion, BlockState, CallResult, ChainFuture, DataSourceInfo, EthereumCalls, HandlerContext,
@@ -19,7 +19,10 @@ use sprig_store::{
     BlockWrite, EntityCache, EntityReader, EntityWrite, StoredDataSource, SubgraphFailure,
     WritableStore,
 };
-use sprig_triggers::{block_triggers, wants_block, Host, LogFilter, Trigger, TriggerData};
+use sprig_triggers::{
+    block_triggers, call_handler_transactions, calls_from_traces, wants_block, BlockContent,
+    CallFilter, Host, LogFilter, Trigger, TriggerData,
+};
 use sprig_value::{to_hex, BlockPtr};
 use tokio::sync::watch;
 
@@ -119,20 +122,6 @@ impl Indexer {
         runtime: MappingRuntime,
         config: IndexerConfig,
     ) -> Result<Indexer> {
-        for ds in &manifest.data_sources {
-            if !ds.mapping.call_handlers.is_empty()
-                || ds
-                    .mapping
-                    .block_handlers
-                    .iter()
-                    .any(|b| b.filter == BlockHandlerFilter::Call)
-            {
-                bail!(
-                    "data source `{}` uses call handlers or a `call` block filter, which Sprig does not support yet",
-                    ds.name
-                );
-            }
-        }
         let mut modules = HashMap::new();
         let mappings = manifest
             .data_sources
@@ -376,7 +365,16 @@ impl Indexer {
                 .or_default()
                 .push(Arc::new(log));
         }
+        let call_filter = CallFilter::for_hosts(&self.hosts);
+        let mut calls_by_block: BTreeMap<u64, Vec<Arc<Call>>> = BTreeMap::new();
+        for call in self.fetch_calls(from, to, &call_filter).await? {
+            calls_by_block
+                .entry(call.block_number)
+                .or_default()
+                .push(call);
+        }
         let mut numbers: Vec<u64> = by_block.keys().copied().collect();
+        numbers.extend(calls_by_block.keys().copied());
         if self
             .hosts
             .iter()
@@ -395,6 +393,7 @@ impl Indexer {
         for block in blocks {
             let block = Arc::new(block);
             let logs = by_block.remove(&block.number).unwrap_or_default();
+            let calls = calls_by_block.remove(&block.number).unwrap_or_default();
             if let Some(log) = logs.iter().find(|l| l.block_hash != block.hash) {
                 bail!(
                     "the chain reorganized while block {} was fetched (a log names block {}, the block is {}); retrying",
@@ -405,7 +404,7 @@ impl Indexer {
             }
             let hosts_before = self.hosts.len();
             match self
-                .process_block(&block, &logs)
+                .process_block(&block, &logs, &calls)
                 .await
                 .context(InBlock(block.number))?
             {
@@ -443,22 +442,77 @@ impl Indexer {
             .with_context(|| format!("eth_getLogs for blocks {from}..={to}"))
     }
 
+    /// The calls in `[from, to]` that call handlers and `call` block filters can see, in the
+    /// order they ran; no request at all when no data source needs traces.
+    async fn fetch_calls(&self, from: u64, to: u64, filter: &CallFilter) -> Result<Vec<Arc<Call>>> {
+        if filter.is_empty() {
+            return Ok(Vec::new());
+        }
+        let traces = self
+            .rpc
+            .traces(from..=to, &filter.addresses)
+            .await
+            .with_context(|| format!("trace_filter for blocks {from}..={to}"))?;
+        Ok(calls_from_traces(&traces))
+    }
+
+    /// The transactions among `calls`' that call handlers of `hosts[first_host..]` would see and
+    /// that failed: their calls run no call handler. One receipts request for the block, and
+    /// only when some call handler matches.
+    async fn failed_transactions(
+        &self,
+        block: &Block,
+        first_host: usize,
+        calls: &[Arc<Call>],
+    ) -> Result<HashSet<B256>> {
+        let wanted = call_handler_transactions(&self.hosts, first_host, block.number, calls);
+        if wanted.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let receipts = self
+            .rpc
+            .block_receipts(block.ptr())
+            .await
+            .with_context(|| format!("receipts of block {}", block.number))?;
+        let failed: HashSet<B256> = receipts
+            .iter()
+            .filter(|r| r.status == Some(0))
+            .map(|r| r.transaction_hash)
+            .collect();
+        if let Some(missing) = wanted
+            .iter()
+            .find(|tx| !receipts.iter().any(|r| &r.transaction_hash == *tx))
+        {
+            bail!(
+                "block {} has no receipt for transaction {missing}, which a trace names",
+                block.number
+            );
+        }
+        Ok(failed)
+    }
+
     /// Runs every trigger of one block and hands the result to the store (deferred: the range
     /// commits at its end). On an error the data sources it created are forgotten again.
     async fn process_block(
         &mut self,
         block: &Arc<Block>,
         logs: &[Arc<Log>],
+        calls: &[Arc<Call>],
     ) -> Result<BlockOutcome> {
         let hosts_before = self.hosts.len();
-        let result = self.run_block(block, logs).await;
+        let result = self.run_block(block, logs, calls).await;
         if result.is_err() {
             self.hosts.truncate(hosts_before);
         }
         result
     }
 
-    async fn run_block(&mut self, block: &Arc<Block>, logs: &[Arc<Log>]) -> Result<BlockOutcome> {
+    async fn run_block(
+        &mut self,
+        block: &Arc<Block>,
+        logs: &[Arc<Log>],
+        calls: &[Arc<Call>],
+    ) -> Result<BlockOutcome> {
         let ptr = block.ptr();
         let reader: Arc<dyn EntityReader> = self.store.clone();
         let mut state = BlockState {
@@ -468,11 +522,29 @@ impl Indexer {
         let mut first_host = 0;
         let mut created: Vec<StoredDataSource> = Vec::new();
         let mut block_logs: Vec<Arc<Log>> = logs.to_vec();
+        let mut block_calls: Vec<Arc<Call>> = calls.to_vec();
         let non_fatal = self.manifest.has_feature("nonFatalErrors");
         let mut non_fatal_failure = None;
         let mut poi = BlockPoi::new(block.number);
         loop {
-            let triggers = block_triggers(&self.hosts, first_host, block.number, &block_logs)
+            if let Some(call) = block_calls.iter().find(|c| c.block_hash != block.hash) {
+                bail!(
+                    "the chain reorganized while block {} was fetched (a trace names block {}, the block is {}); retrying",
+                    block.number,
+                    call.block_hash,
+                    block.hash
+                );
+            }
+            let failed = self
+                .failed_transactions(block, first_host, &block_calls)
+                .await?;
+            let content = BlockContent {
+                number: block.number,
+                logs: &block_logs,
+                calls: &block_calls,
+                failed_transactions: &failed,
+            };
+            let triggers = block_triggers(&self.hosts, first_host, content)
                 .map_err(|e| anyhow!("{e:#}"))
                 .with_context(|| format!("matching triggers in block {}", block.number));
             let triggers = match triggers {
@@ -544,6 +616,10 @@ impl Indexer {
                 .into_iter()
                 .map(Arc::new)
                 .collect();
+            let call_filter = CallFilter::for_hosts(&self.hosts[first_host..]);
+            block_calls = self
+                .fetch_calls(block.number, block.number, &call_filter)
+                .await?;
         }
         let modifications = state.cache.into_modifications()?;
         let poi = self.finish_poi(poi);
@@ -633,6 +709,30 @@ impl Indexer {
                     receipt,
                 }
             }
+            TriggerData::Call {
+                call,
+                inputs,
+                outputs,
+            } => {
+                // graph-node fails the block too ("Found no transaction for call"); the node
+                // contradicts itself, so it is worth a retry.
+                let Some(transaction) = block.transaction(&call.transaction_hash) else {
+                    return (
+                        state,
+                        Err(MappingError::NonDeterministic(anyhow!(
+                            "the block has no transaction {}, which a trace names",
+                            call.transaction_hash
+                        ))),
+                    );
+                };
+                MappingTrigger::Call {
+                    call: call.clone(),
+                    inputs: inputs.clone(),
+                    outputs: outputs.clone(),
+                    block: block.clone(),
+                    transaction: Arc::new(transaction.clone()),
+                }
+            }
             TriggerData::Block => MappingTrigger::Block {
                 block: block.clone(),
             },
@@ -719,12 +819,18 @@ fn describe(host: &Host, trigger: &Trigger, block: &Block) -> String {
         block.number,
         to_hex(block.hash.as_slice())
     );
-    if let TriggerData::Event { log, .. } = &trigger.data {
-        s.push_str(&format!(
+    match &trigger.data {
+        TriggerData::Event { log, .. } => s.push_str(&format!(
             ", transaction {}, log index {}",
             to_hex(log.transaction_hash.as_slice()),
             log.log_index
-        ));
+        )),
+        TriggerData::Call { call, .. } => s.push_str(&format!(
+            ", transaction {}, call to {}",
+            to_hex(call.transaction_hash.as_slice()),
+            to_hex(call.to.as_slice())
+        )),
+        TriggerData::Block => {}
     }
     s
 }
