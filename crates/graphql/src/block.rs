@@ -98,6 +98,16 @@ impl BlockConstraint {
                 ),
             )
         };
+        let pruned = |n: i64| {
+            QueryError::decode(
+                "block.number",
+                format!(
+                    "subgraph {deployment} only has data starting at block number {} and data \
+                     for block number {n} is therefore not available",
+                    status.earliest_block
+                ),
+            )
+        };
         match self {
             BlockConstraint::Latest => Ok(at_head),
             BlockConstraint::Hash(hash) if hash == head.hash => Ok(at_head),
@@ -108,13 +118,9 @@ impl BlockConstraint {
                  known; use `block: { number: N }` for earlier blocks)",
             )),
             BlockConstraint::Number(n) => match u64::try_from(n) {
-                Err(_) => Err(QueryError::decode(
-                    "block.number",
-                    format!(
-                        "subgraph {deployment} only has data starting at block number 0 and \
-                         data for block number {n} is therefore not available"
-                    ),
-                )),
+                // Before the earliest kept block (0, or later if history was pruned).
+                Ok(number) if number < status.earliest_block => Err(pruned(n)),
+                Err(_) => Err(pruned(n)),
                 Ok(number) if number > head.number => Err(not_yet("block.number", n)),
                 Ok(number) => Ok(QueryBlock {
                     number,
@@ -179,6 +185,7 @@ mod tests {
             }),
             head_timestamp: Some(1_000),
             failure: None,
+            earliest_block: 0,
         }
     }
 
@@ -239,5 +246,24 @@ mod tests {
             .starts_with("Failed to decode `block.number_gte` value"));
         assert_eq!(at(BlockConstraint::Hash([7; 32])).unwrap().number, 10);
         assert!(at(BlockConstraint::Hash([8; 32])).is_err());
+    }
+
+    #[test]
+    fn refuses_blocks_before_pruned_history() {
+        let status = DeploymentStatus {
+            earliest_block: 4,
+            ..status(10)
+        };
+        let at = |c: BlockConstraint| c.locate(&status, "QmX");
+        assert_eq!(at(BlockConstraint::Number(4)).unwrap().number, 4);
+        assert_eq!(
+            at(BlockConstraint::Number(3)).unwrap_err().to_string(),
+            "Failed to decode `block.number` value: `subgraph QmX only has data starting at block \
+             number 4 and data for block number 3 is therefore not available`"
+        );
+        assert!(at(BlockConstraint::Number(-1))
+            .unwrap_err()
+            .to_string()
+            .contains("only has data starting at block number 4"));
     }
 }

@@ -111,6 +111,18 @@ pub struct DeploymentStatus {
     pub head_timestamp: Option<u64>,
     /// The deterministic failure, if the subgraph failed.
     pub failure: Option<SubgraphFailure>,
+    /// The earliest block whose state is kept: queries, proofs of indexing and reverts can go
+    /// back this far and no further. 0 unless history was pruned.
+    pub earliest_block: u64,
+}
+
+/// What [`WritableStore::prune`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    /// Entity versions deleted.
+    pub versions: u64,
+    /// Proof-of-indexing digests and block records deleted.
+    pub metadata: u64,
 }
 
 /// Reads the latest committed state of entities; what the entity cache falls back to.
@@ -168,7 +180,15 @@ pub trait WritableStore: EntityReader {
 
     /// Undoes every block after `block`: removes versions created after it, reopens versions
     /// closed after it, drops data sources created after it, and moves the head to `block`.
+    /// `block` must not be before the earliest kept block.
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()>;
+
+    /// Deletes the history that only blocks before `earliest_block` can see (entity versions
+    /// that ended at or before it, older proof-of-indexing digests and block records) and
+    /// moves [`DeploymentStatus::earliest_block`] there, in one transaction after committing
+    /// deferred blocks. The current state and everything from `earliest_block` on are
+    /// unchanged. `earliest_block` must not be after the head.
+    fn prune(&self, earliest_block: u64) -> Result<PruneReport>;
 }
 
 /// Sort direction of a collection query.
@@ -417,6 +437,10 @@ impl WritableStore for Deployment {
 
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {
         on_backend!(self, d => d.revert_to(block, timestamp))
+    }
+
+    fn prune(&self, earliest_block: u64) -> Result<PruneReport> {
+        on_backend!(self, d => d.prune(earliest_block))
     }
 }
 

@@ -454,6 +454,89 @@ fn poi_digests_are_versioned_by_block(backend: Backend) {
     assert_eq!(at(9), [row("a", 1), row("b", 2)]);
 }
 
+/// Pruning deletes exactly the history no block from the new earliest block on can see, keeps
+/// the current state, proofs of indexing and immutable entities, persists the earliest block,
+/// and makes reverts before it an error.
+fn prune_keeps_the_state_from_the_earliest_block_on(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
+    let d = store.deployment("test", schema()).unwrap();
+    let transfer = EntityModification::Insert {
+        key: key("Transfer", Id::Int8(1)),
+        data: entity(&[
+            ("id", Value::Int8(1)),
+            ("from", Value::Bytes(vec![1])),
+            ("value", big(1)),
+        ]),
+    };
+    for n in 1..=10u64 {
+        let supply = token("a", &[("supply", big(n as i64))]);
+        let mut modifications = vec![if n == 1 {
+            insert(supply)
+        } else {
+            EntityModification::Overwrite {
+                key: token_key("a"),
+                data: supply,
+            }
+        }];
+        match n {
+            1 => modifications.push(insert(token("b", &[]))),
+            3 => modifications.push(transfer.clone()),
+            5 => modifications.push(EntityModification::Remove {
+                key: token_key("b"),
+            }),
+            _ => {}
+        }
+        let poi = match n {
+            1 | 4 | 7 => vec![("r".to_string(), vec![n as u8])],
+            _ => vec![],
+        };
+        let write = BlockWrite {
+            modifications,
+            poi,
+            ..BlockWrite::default()
+        };
+        d.transact_block(ptr(n), n * 10, write).unwrap();
+    }
+    let supply = |at: u64| {
+        d.find(&token_key("a"), Some(at))
+            .unwrap()
+            .map(|e| e["supply"].clone())
+    };
+    let poi_before: Vec<_> = (6..=10).map(|n| d.poi_digests(n).unwrap()).collect();
+    assert_eq!(supply(5), Some(big(5)));
+
+    let report = d.prune(6).unwrap();
+    // a's versions [1,2) .. [5,6) and b's [1,5).
+    assert_eq!(report.versions, 6);
+    assert_eq!(d.status().unwrap().earliest_block, 6);
+    assert_eq!(supply(5), None, "history before block 6 is gone");
+    for n in 6..=10 {
+        assert_eq!(supply(n), Some(big(n as i64)));
+    }
+    assert_eq!(d.find(&token_key("b"), Some(6)).unwrap(), None);
+    assert!(d.find(&key("Transfer", Id::Int8(1)), None).unwrap().is_some());
+    let poi_after: Vec<_> = (6..=10).map(|n| d.poi_digests(n).unwrap()).collect();
+    assert_eq!(poi_after, poi_before);
+    assert_eq!(d.recent_blocks(100).unwrap().len(), 5);
+
+    // Pruning less than before does nothing; beyond the head is refused.
+    assert_eq!(d.prune(3).unwrap(), crate::PruneReport::default());
+    let err = format!("{:#}", d.prune(11).unwrap_err());
+    assert!(err.contains("after the head"), "{err}");
+
+    // Reverts may go back to the earliest block, not before it.
+    let err = format!("{:#}", d.revert_to(ptr(5), 50).unwrap_err());
+    assert!(err.contains("history before block 6 was pruned"), "{err}");
+    d.revert_to(ptr(7), 70).unwrap();
+    assert_eq!(supply(7), Some(big(7)));
+    assert_eq!(d.find(&token_key("a"), None).unwrap().unwrap()["supply"], big(7));
+    drop(d);
+    drop(store);
+    let reopened = db.open().deployment("test", schema()).unwrap();
+    assert_eq!(reopened.status().unwrap().earliest_block, 6);
+}
+
 fn recent_blocks_follow_commits_and_reverts(backend: Backend) {
     let db = TestDb::new(backend);
     let store = db.open();
@@ -1235,6 +1318,7 @@ on_both_backends!(
     survives_a_restart,
     deferred_blocks_commit_together_on_flush,
     poi_digests_are_versioned_by_block,
+    prune_keeps_the_state_from_the_earliest_block_on,
     recent_blocks_follow_commits_and_reverts,
     reopens_a_deployment_with_its_stored_schema,
     revert_restores_the_earlier_state_exactly,
@@ -1250,3 +1334,29 @@ on_both_backends!(
     the_entity_cache_runs_on_the_store,
     explains_bad_queries,
 );
+
+/// A database made by the previous layout version (no pruning) opens and gains the column.
+#[test]
+fn sqlite_layout_version_1_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE deployments (
+               id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, schema TEXT NOT NULL,
+               schema_sdl TEXT NOT NULL, head_number INTEGER, head_hash BLOB,
+               head_timestamp INTEGER, failure_block_number INTEGER, failure_block_hash BLOB,
+               failure_handler TEXT, failure_message TEXT, failure_fatal INTEGER);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(path.to_str().unwrap()).unwrap();
+    let d = store.deployment("test", schema()).unwrap();
+    d.transact_block(ptr(1), 10, block(vec![insert(token("a", &[]))]))
+        .unwrap();
+    assert_eq!(d.status().unwrap().earliest_block, 0);
+    assert_eq!(d.prune(1).unwrap().versions, 0);
+    assert_eq!(d.status().unwrap().earliest_block, 1);
+}

@@ -33,6 +33,7 @@ pub fn status() -> DeploymentStatus {
         }),
         head_timestamp: Some(HEAD_TIMESTAMP),
         failure: None,
+        earliest_block: 0,
     }
 }
 

@@ -23,13 +23,13 @@ use self::connection::{Connection, PgDb};
 use crate::sql::layout::Layout;
 use crate::sql::{int, meta, query, write, Db, Dialect, Row};
 use crate::{
-    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, QueryStore, StoredDataSource,
-    WritableStore,
+    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, PruneReport, QueryStore,
+    StoredDataSource, WritableStore,
 };
 
 /// The version of Sprig's layout in a database, kept in `sprig.format`; bump it when the layout
 /// changes incompatibly.
-const FORMAT_VERSION: i64 = 1;
+const FORMAT_VERSION: i64 = 2;
 
 /// Advisory lock keys (first half): one serialises creating tables, one marks the writer of a
 /// deployment (second half: the deployment's id).
@@ -193,7 +193,8 @@ fn init(db: &mut PgDb) -> Result<()> {
                failure_block_hash BYTEA,
                failure_handler TEXT,
                failure_message TEXT,
-               failure_fatal BOOLEAN
+               failure_fatal BOOLEAN,
+               earliest_block INT8 NOT NULL DEFAULT 0
              )",
         )?;
         let version = db.first("SELECT version FROM sprig.format", &[])?;
@@ -204,6 +205,11 @@ fn init(db: &mut PgDb) -> Result<()> {
                     &[int(FORMAT_VERSION)],
                 )?;
             }
+            // Version 1 had no pruning.
+            Some(1) => db.batch(
+                "ALTER TABLE sprig.deployments ADD COLUMN earliest_block INT8 NOT NULL DEFAULT 0;
+                 UPDATE sprig.format SET version = 2",
+            )?,
             Some(FORMAT_VERSION) => {}
             Some(other) => bail!(
                 "the database has Sprig layout version {other}, but this version of Sprig understands only version {FORMAT_VERSION}; use a matching Sprig or another database"
@@ -473,6 +479,26 @@ impl WritableStore for PostgresDeployment {
                 format!(
                     "cannot revert deployment `{}` to block {}",
                     d.name, block.number
+                )
+            })
+        })
+    }
+
+    fn prune(&self, earliest_block: u64) -> Result<PruneReport> {
+        self.write(move |db, d| {
+            db.commit()?;
+            db.begin()?;
+            match write::prune(db, d.id, &d.layout, earliest_block) {
+                Ok(report) => db.commit().map(|()| report),
+                Err(e) => {
+                    db.rollback();
+                    Err(e)
+                }
+            }
+            .with_context(|| {
+                format!(
+                    "cannot prune the history of deployment `{}` before block {earliest_block}",
+                    d.name
                 )
             })
         })

@@ -90,7 +90,7 @@ pub(crate) fn status(db: &mut impl Db, deployment: i64) -> Result<DeploymentStat
         .first(
             "SELECT head_number, head_hash, head_timestamp,
                     failure_block_number, failure_block_hash, failure_handler, failure_message,
-                    failure_fatal
+                    failure_fatal, earliest_block
                FROM deployments WHERE id = ?1",
             &[int(deployment)],
         )?
@@ -112,10 +112,12 @@ pub(crate) fn status(db: &mut impl Db, deployment: i64) -> Result<DeploymentStat
                 fatal: row.opt_int(7)?.is_none_or(|fatal| fatal != 0),
             }),
         };
+    let earliest_block = u64::try_from(row.int(8)?).context("invalid earliest block")?;
     Ok(DeploymentStatus {
         head,
         head_timestamp,
         failure,
+        earliest_block,
     })
 }
 
@@ -361,6 +363,36 @@ pub(crate) fn poi_digests(
 }
 
 /// Forgets digests written after `block`.
+/// Deletes the digests no block from `block` on can see: all but each region's newest digest
+/// at or before `block`.
+pub(crate) fn delete_poi_before(db: &mut impl Db, layout: &Layout, block: u64) -> Result<u64> {
+    let poi = &layout.poi;
+    db.execute(
+        &format!(
+            "DELETE FROM {poi} WHERE block < (SELECT MAX(q.block) FROM {poi} q
+                WHERE q.region = {poi}.region AND q.block <= ?1)"
+        ),
+        &[int(block_number(block)?)],
+    )
+}
+
+/// Deletes the records of blocks before `block`.
+pub(crate) fn delete_blocks_before(db: &mut impl Db, layout: &Layout, block: u64) -> Result<u64> {
+    db.execute(
+        &format!("DELETE FROM {} WHERE number < ?1", layout.blocks),
+        &[int(block_number(block)?)],
+    )
+}
+
+/// Records that history before `block` is gone.
+pub(crate) fn set_earliest_block(db: &mut impl Db, deployment: i64, block: u64) -> Result<()> {
+    db.execute(
+        "UPDATE deployments SET earliest_block = ?1 WHERE id = ?2",
+        &[int(block_number(block)?), int(deployment)],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn delete_poi_after(db: &mut impl Db, layout: &Layout, block: u64) -> Result<()> {
     db.execute(
         &format!("DELETE FROM {} WHERE block > ?1", layout.poi),

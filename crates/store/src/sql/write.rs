@@ -11,7 +11,7 @@ use sprig_value::{BlockPtr, Entity, EntityKey, Id, Value};
 use super::layout::{Layout, Table};
 use super::meta::{self, block_number};
 use super::{codec, int, Db, Param, SqlValue};
-use crate::{BlockWrite, EntityModification};
+use crate::{BlockWrite, EntityModification, PruneReport};
 
 /// Writes one block's changes and moves the head to `block`, under a savepoint inside the
 /// caller's transaction: a block that fails half-way is undone alone, and the blocks deferred
@@ -83,7 +83,8 @@ pub(crate) fn revert_to(
     block: &BlockPtr,
     timestamp: u64,
 ) -> Result<()> {
-    let head = meta::status(db, deployment)?
+    let status = meta::status(db, deployment)?;
+    let head = status
         .head
         .ok_or_else(|| anyhow!("cannot revert: no block has been written yet"))?;
     ensure!(
@@ -91,6 +92,12 @@ pub(crate) fn revert_to(
         "cannot revert to block {}: it is after the head, block {}",
         block.number,
         head.number
+    );
+    ensure!(
+        block.number >= status.earliest_block,
+        "cannot revert to block {}: the history before block {} was pruned",
+        block.number,
+        status.earliest_block
     );
     let number = block_number(block.number)?;
     for table in layout.tables() {
@@ -130,6 +137,43 @@ struct TableWrite<'a> {
 /// VM run. Per table, all closes come before all inserts, which is the same as doing each
 /// modification in turn because a block holds at most one modification per entity (the entity
 /// cache's contract).
+/// Deletes the history before `earliest` (see [`crate::WritableStore::prune`]). A version is
+/// visible at block `B` when `block_from <= B < block_to`, so one whose `block_to <= earliest`
+/// is visible only before `earliest`. Immutable versions never end and are all kept.
+pub(crate) fn prune(
+    db: &mut impl Db,
+    deployment: i64,
+    layout: &Layout,
+    earliest: u64,
+) -> Result<PruneReport> {
+    let status = meta::status(db, deployment)?;
+    let head = status.head.map_or(0, |head| head.number);
+    ensure!(
+        earliest <= head,
+        "cannot prune history up to block {earliest}: it is after the head, block {head}"
+    );
+    let mut report = PruneReport::default();
+    if earliest <= status.earliest_block {
+        return Ok(report);
+    }
+    let number = block_number(earliest)?;
+    for table in layout.tables().iter().filter(|t| !t.immutable) {
+        report.versions += db
+            .execute(
+                &format!(
+                    "DELETE FROM {} WHERE block_to IS NOT NULL AND block_to <= ?1",
+                    table.sql
+                ),
+                &[int(number)],
+            )
+            .with_context(|| format!("cannot prune entities of type `{}`", table.entity_type))?;
+    }
+    report.metadata += meta::delete_poi_before(db, layout, earliest)?;
+    report.metadata += meta::delete_blocks_before(db, layout, earliest)?;
+    meta::set_earliest_block(db, deployment, earliest)?;
+    Ok(report)
+}
+
 fn write_entities(
     db: &mut impl Db,
     layout: &Layout,

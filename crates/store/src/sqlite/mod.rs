@@ -19,8 +19,8 @@ use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 use crate::sql::layout::{Layout, Table};
 use crate::sql::{meta, query, write, Db, Dialect, Param, SqlValue, UniqueViolation};
 use crate::{
-    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, QueryStore, StoredDataSource,
-    WritableStore,
+    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, PruneReport, QueryStore,
+    StoredDataSource, WritableStore,
 };
 
 /// How long a connection waits for a lock held by another process before failing.
@@ -176,7 +176,7 @@ impl Connections {
 
 /// The version of the database layout, kept in `PRAGMA user_version`; bump it when the layout
 /// changes incompatibly.
-const FORMAT_VERSION: i64 = 1;
+const FORMAT_VERSION: i64 = 2;
 
 /// Creates the metadata table in a new database, or checks that an existing database has a
 /// layout this version understands.
@@ -197,11 +197,19 @@ fn init(conn: &Connection) -> Result<()> {
                    failure_block_hash BLOB,
                    failure_handler TEXT,
                    failure_message TEXT,
-                   failure_fatal INTEGER
+                   failure_fatal INTEGER,
+                   earliest_block INTEGER NOT NULL DEFAULT 0
                  )",
             )?;
             conn.pragma_update(None, "user_version", FORMAT_VERSION)?;
         }
+        // Version 1 had no pruning.
+        1 => conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             ALTER TABLE deployments ADD COLUMN earliest_block INTEGER NOT NULL DEFAULT 0;
+             PRAGMA user_version = 2;
+             COMMIT;",
+        )?,
         FORMAT_VERSION => {}
         other => bail!(
             "the database has layout version {other}, but this version of Sprig understands only version {FORMAT_VERSION}; use a matching Sprig or another database file"
@@ -421,6 +429,21 @@ impl WritableStore for SqliteDeployment {
                 inner.name, block.number
             )
         })
+    }
+
+    fn prune(&self, earliest_block: u64) -> Result<PruneReport> {
+        self.flush()?;
+        let inner = &self.inner;
+        let mut conn = inner.connections.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        write::prune(&mut SqliteDb(&tx), inner.id, &inner.layout, earliest_block)
+            .and_then(|report| Ok(tx.commit().map(|()| report)?))
+            .with_context(|| {
+                format!(
+                    "cannot prune the history of deployment `{}` before block {earliest_block}",
+                    inner.name
+                )
+            })
     }
 }
 
