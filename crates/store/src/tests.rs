@@ -515,7 +515,10 @@ fn prune_keeps_the_state_from_the_earliest_block_on(backend: Backend) {
         assert_eq!(supply(n), Some(big(n as i64)));
     }
     assert_eq!(d.find(&token_key("b"), Some(6)).unwrap(), None);
-    assert!(d.find(&key("Transfer", Id::Int8(1)), None).unwrap().is_some());
+    assert!(d
+        .find(&key("Transfer", Id::Int8(1)), None)
+        .unwrap()
+        .is_some());
     let poi_after: Vec<_> = (6..=10).map(|n| d.poi_digests(n).unwrap()).collect();
     assert_eq!(poi_after, poi_before);
     assert_eq!(d.recent_blocks(100).unwrap().len(), 5);
@@ -530,7 +533,10 @@ fn prune_keeps_the_state_from_the_earliest_block_on(backend: Backend) {
     assert!(err.contains("history before block 6 was pruned"), "{err}");
     d.revert_to(ptr(7), 70).unwrap();
     assert_eq!(supply(7), Some(big(7)));
-    assert_eq!(d.find(&token_key("a"), None).unwrap().unwrap()["supply"], big(7));
+    assert_eq!(
+        d.find(&token_key("a"), None).unwrap().unwrap()["supply"],
+        big(7)
+    );
     drop(d);
     drop(store);
     let reopened = db.open().deployment("test", schema()).unwrap();
