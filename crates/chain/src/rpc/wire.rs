@@ -387,4 +387,53 @@ mod tests {
         let log = serde_json::from_str::<WireLog>(json).unwrap();
         assert_eq!(log.into_log().unwrap_err(), "blockHash");
     }
+
+    #[test]
+    fn traces_parse_with_numbers_or_hex_and_refuse_missing_fields() {
+        let call = |block_number: &str, extra: &str| {
+            format!(
+                r#"{{"action": {{"from": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+                "callType": "delegatecall", "gas": "0x43f44", "input": "0xa00fd3c8",
+                "to": "0x5fbdb2315678afecb367f032d93f642f64180aa3", "value": "0x0"}},
+                "blockHash": "0xbd3dbb1840fee168d9092aa2a19f46c02cfe791ae8466a393b19e2d99636e8fc",
+                "blockNumber": {block_number}, "result": {{"gasUsed": "0xb6c0", "output": "0x01"}},
+                "subtraces": 0, "traceAddress": [0, 1], "transactionPosition": 2,
+                "transactionHash": "0xa2ba45fcf4084573a2224e6d93357a6bba68774137c01ab9457f4bd7ffddebd2",
+                "type": "call"{extra}}}"#
+            )
+        };
+        let parse = |json: &str| {
+            serde_json::from_str::<WireTrace>(json)
+                .unwrap()
+                .into_trace()
+        };
+        // anvil writes the block number as a JSON number, other nodes as hex.
+        for number in ["3", r#""0x3""#] {
+            let trace = parse(&call(number, "")).unwrap();
+            assert_eq!(trace.block_number, 3);
+            assert_eq!(trace.transaction_position, Some(2));
+            assert_eq!(trace.trace_address, [0, 1]);
+            let action = trace.call.unwrap();
+            assert_eq!(action.call_type, "delegatecall");
+            assert_eq!(action.input.as_ref(), [0xa0, 0x0f, 0xd3, 0xc8]);
+            assert_eq!(trace.result.unwrap().gas_used, 0xb6c0);
+            assert_eq!(trace.error, None);
+        }
+        let reverted = parse(&call("3", r#", "error": "Reverted""#)).unwrap();
+        assert_eq!(reverted.error.as_deref(), Some("Reverted"));
+        // A creation: no call, and its result (code, address) is not a call result.
+        let create = parse(
+            r#"{"action": {"from": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "gas": "0x1",
+            "init": "0x60", "value": "0x0"}, "blockHash":
+            "0xbd3dbb1840fee168d9092aa2a19f46c02cfe791ae8466a393b19e2d99636e8fc", "blockNumber": 1,
+            "result": {"gasUsed": "0x1", "code": "0x60", "address":
+            "0x5fbdb2315678afecb367f032d93f642f64180aa3"}, "traceAddress": [], "type": "create"}"#,
+        )
+        .unwrap();
+        assert!(create.call.is_none() && create.result.is_none());
+        let no_hash = call("3", "").replace(r#""blockHash""#, r#""ignored""#);
+        assert_eq!(parse(&no_hash).unwrap_err(), "blockHash");
+        let no_to = call("3", "").replace(r#""to""#, r#""ignored""#);
+        assert_eq!(parse(&no_to).unwrap_err(), "action.to");
+    }
 }
