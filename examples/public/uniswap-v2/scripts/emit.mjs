@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fills a fresh anvil with Uniswap v2 activity for the vendored mainnet subgraph.
 //
-//   node_modules/.bin/anvil --number 10000834 --timestamp 1700005800 --silent &
+//   node_modules/.bin/anvil --number 10000834 --timestamp 1700006100 --silent &
 //   node examples/public/uniswap-v2/scripts/emit.mjs [RPC_URL] [STEPS]
 //   (or env RPC_URL, STEPS; defaults http://127.0.0.1:8545 and 200)
 //
@@ -11,7 +11,7 @@
 // addresses with anvil_setCode: the factory, WETH, USDC, USDT, DAI, MKR (bytes32 metadata), DGD
 // (no name/symbol on chain: the subgraph has a static definition for it) and the USDC/WETH and
 // WETH/USDT pairs the subgraph prices ETH from. Pairs and tokens without a mainnet role are
-// deployed normally. `--timestamp 1700005800` is 600 s before a UTC midnight, so the activity
+// deployed normally. `--timestamp 1700006100` is 300 s before a UTC midnight, so the activity
 // spans two days and two hours (the subgraph's day and hour aggregates).
 //
 // Chain layout (deterministic: fixed PRNG seed, see ../../../lib/chain.mjs):
