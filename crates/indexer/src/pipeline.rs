@@ -452,7 +452,12 @@ impl Indexer {
             .rpc
             .traces(from..=to, &filter.addresses)
             .await
-            .with_context(|| format!("trace_filter for blocks {from}..={to}"))?;
+            .with_context(|| {
+                format!(
+                    "trace_filter for blocks {from}..={to} (call handlers and `call` block \
+                     filters need a node that serves Parity-style traces)"
+                )
+            })?;
         Ok(calls_from_traces(&traces))
     }
 
