@@ -228,8 +228,10 @@ struct Prepared {
 }
 
 async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
-    let indexer_config = indexer_config(args, until)?;
     let manifest = Arc::new(Manifest::load(&args.manifest)?);
+    let indexer_config = indexer_config(args, until)?
+        .with_prune(manifest.prune)
+        .with_context(|| format!("invalid manifest {}", args.manifest.display()))?;
     let name = match &args.name {
         Some(n) => n.clone(),
         None => default_name(&args.manifest)?,

@@ -9,7 +9,7 @@ use alloy::primitives::{Address, Bytes, B256, U256};
 use anyhow::{anyhow, bail, Context, Result};
 use sprig_chain::rpc::{CallOutcome, RpcClient};
 use sprig_chain::{Block, Call, Log};
-use sprig_manifest::Manifest;
+use sprig_manifest::{Manifest, Prune};
 use sprig_poi::{BlockPoi, PoiEvent};
 use sprig_runtime::{
     ApiVersion, BlockState, CallResult, ChainFuture, DataSourceInfo, EthereumCalls, HandlerContext,
@@ -46,6 +46,9 @@ pub struct IndexerConfig {
     /// The deepest chain reorganisation that is followed by reverting; a deeper one halts
     /// indexing rather than leave wrong data.
     pub reorg_threshold: u64,
+    /// How many blocks of entity history to keep (`indexerHints.prune`); `None` keeps all.
+    /// Must exceed `reorg_threshold`, since a revert needs the history it undoes.
+    pub history_blocks: Option<u64>,
 }
 
 impl Default for IndexerConfig {
@@ -65,7 +68,27 @@ impl Default for IndexerConfig {
             retry_backoff: Duration::from_millis(500),
             max_retry_backoff: Duration::from_secs(60),
             reorg_threshold: 250,
+            history_blocks: None,
         }
+    }
+}
+
+impl IndexerConfig {
+    /// Sets [`history_blocks`](Self::history_blocks) from the manifest's `indexerHints.prune`,
+    /// as graph-node resolves it: `auto` keeps twice the reorg threshold; a number of blocks must
+    /// exceed the threshold. Call after setting `reorg_threshold`.
+    pub fn with_prune(mut self, prune: Prune) -> Result<Self> {
+        self.history_blocks = match prune {
+            Prune::Never => None,
+            Prune::Auto => Some(self.reorg_threshold.saturating_mul(2).max(1)),
+            Prune::Blocks(n) if n <= self.reorg_threshold => bail!(
+                "`indexerHints.prune: {n}` keeps {n} blocks of history, but reverting a chain \
+                 reorganisation needs more than the reorg threshold, {} blocks (--reorg-threshold)",
+                self.reorg_threshold
+            ),
+            Prune::Blocks(n) => Some(n),
+        };
+        Ok(self)
     }
 }
 
@@ -111,6 +134,8 @@ pub struct Indexer {
     /// The latest stored proof-of-indexing digest per region (mirrors the store, so a block
     /// needs no read to chain its digest to the previous one).
     poi_digests: HashMap<String, Vec<u8>>,
+    /// The store's earliest kept block, as of the last prune.
+    earliest_block: u64,
 }
 
 impl Indexer {
@@ -171,6 +196,7 @@ impl Indexer {
             hosts,
             config,
             progress: Progress::default(),
+            earliest_block: 0,
         })
     }
 
@@ -190,6 +216,7 @@ impl Indexer {
         if let Some(failure) = status.failure.filter(|f| f.fatal) {
             return Ok(StopReason::Failed(failure));
         }
+        self.earliest_block = status.earliest_block;
         let first_block = self.hosts.iter().map(|h| h.start_block).min().unwrap_or(0);
         let mut next = status.head.map(|h| h.number + 1).unwrap_or(first_block);
         self.progress.block = status.head.map(|h| h.number).unwrap_or(0);
@@ -238,6 +265,7 @@ impl Indexer {
                     retries = 0;
                     next = last + 1;
                     self.progress.block = last;
+                    self.prune_history(last);
                     on_progress(&self.progress);
                 }
                 Ok(Step::Range(RangeOutcome::Failed(failure))) => {
@@ -331,6 +359,33 @@ impl Indexer {
     /// The range's blocks commit together at its end (each block is still whole: the store
     /// applies it under a savepoint). On an error the blocks applied before it are committed
     /// too, and the caller resumes from the store's head.
+    /// Deletes the history older than `history_blocks` before `head` once a fifth more than
+    /// that has piled up (graph-node's slack factor), so pruning runs now and then in batches
+    /// rather than after every range. A failure only delays pruning: indexing goes on.
+    fn prune_history(&mut self, head: u64) {
+        let Some(keep) = self.config.history_blocks else {
+            return;
+        };
+        if head.saturating_sub(self.earliest_block) <= keep.saturating_add(keep / 5) {
+            return;
+        }
+        let earliest = head - keep;
+        let started = std::time::Instant::now();
+        match self.store.prune(earliest) {
+            Ok(report) => {
+                self.earliest_block = earliest;
+                tracing::info!(
+                    earliest,
+                    versions = report.versions,
+                    metadata_rows = report.metadata,
+                    elapsed = ?started.elapsed(),
+                    "pruned the history before block {earliest}"
+                );
+            }
+            Err(e) => tracing::warn!("cannot prune the history before block {earliest}: {e:#}"),
+        }
+    }
+
     async fn index_range(
         &mut self,
         from: u64,
