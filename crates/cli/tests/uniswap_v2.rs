@@ -672,16 +672,30 @@ impl Chain {
             .map(|p| p.created_at)
             .chain(all.iter().map(|l| l.block_number))
             .collect();
-        for block in blocks {
-            chain
-                .timestamps
-                .insert(block, block_timestamp(url, block).await);
+        // Block timestamps and transaction senders, in one JSON-RPC batch each.
+        let blocks: Vec<u64> = blocks.into_iter().collect();
+        let answers = batch(
+            url,
+            blocks
+                .iter()
+                .map(|b| ("eth_getBlockByNumber", json!([format!("0x{b:x}"), false])))
+                .collect(),
+        )
+        .await;
+        for (block, answer) in blocks.iter().zip(answers) {
+            chain.timestamps.insert(*block, quantity(&answer["timestamp"]));
         }
-        for tx in chain.transactions.keys() {
-            let t = rpc(url, "eth_getTransactionByHash", json!([tx])).await;
-            chain
-                .tx_from
-                .insert(tx.clone(), t["from"].as_str().unwrap().to_lowercase());
+        let txs: Vec<String> = chain.transactions.keys().cloned().collect();
+        let answers = batch(
+            url,
+            txs.iter()
+                .map(|tx| ("eth_getTransactionByHash", json!([tx])))
+                .collect(),
+        )
+        .await;
+        for (tx, answer) in txs.into_iter().zip(answers) {
+            let from = answer["from"].as_str().unwrap().to_lowercase();
+            chain.tx_from.insert(tx, from);
         }
         chain
     }
@@ -758,10 +772,42 @@ fn word(data: &[u8], i: usize) -> U256 {
     U256::from_be_slice(&data[32 * i..32 * (i + 1)])
 }
 
+/// One JSON-RPC batch; the results in request order.
+async fn batch(url: &str, calls: Vec<(&str, Value)>) -> Vec<Value> {
+    let requests: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(id, (method, params))| {
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+        })
+        .collect();
+    let answers: Vec<Value> = client()
+        .post(url)
+        .json(&requests)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut results = vec![Value::Null; calls.len()];
+    for answer in answers {
+        assert!(answer.get("error").is_none(), "{answer}");
+        results[answer["id"].as_u64().unwrap() as usize] = answer["result"].clone();
+    }
+    results
+}
+
+/// One HTTP client for the test's own reads: making one per request costs more than the request.
+fn client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(reqwest::Client::new)
+}
+
 /// Raw `eth_call` of a no-argument function; empty on revert.
 async fn call(url: &str, to: &str, signature: &str, block: &str) -> Vec<u8> {
     let selector = to_hex(&topic0(signature)[..4]);
-    let body: Value = reqwest::Client::new()
+    let body: Value = client()
         .post(url)
         .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
                       "params": [{ "to": to, "data": selector }, block]}))
