@@ -683,7 +683,9 @@ impl Chain {
         )
         .await;
         for (block, answer) in blocks.iter().zip(answers) {
-            chain.timestamps.insert(*block, quantity(&answer["timestamp"]));
+            chain
+                .timestamps
+                .insert(*block, quantity(&answer["timestamp"]));
         }
         let txs: Vec<String> = chain.transactions.keys().cloned().collect();
         let answers = batch(
