@@ -159,7 +159,12 @@ impl Indexer {
             }
             let v = mapping.api_version;
             let module = runtime
-                .load(name, &mapping.wasm, ApiVersion::new(v.0, v.1, v.2))
+                .load_file(
+                    name,
+                    &mapping.wasm,
+                    &mapping.file,
+                    ApiVersion::new(v.0, v.1, v.2),
+                )
                 .with_context(|| {
                     format!("cannot load mapping {} of `{name}`", mapping.file.display())
                 })?;

@@ -10,6 +10,8 @@ use std::fmt;
 use sprig_value::BlockPtr;
 use wasmtime::{Trap, WasmBacktrace};
 
+use crate::source_map::SourceMap;
+
 /// Why a handler failed.
 ///
 /// The message (use `{:#}` or [`Display`](fmt::Display), which includes the whole chain of
@@ -117,6 +119,8 @@ pub(crate) struct FailedRun<'a> {
     pub block: BlockPtr,
     pub gas_limit: u64,
     pub timeout: Option<std::time::Duration>,
+    /// Translates backtrace offsets into AssemblyScript source positions.
+    pub source_map: Option<&'a SourceMap>,
 }
 
 /// Turns an error from instantiating or running a mapping into a [`MappingError`].
@@ -150,7 +154,7 @@ pub(crate) fn classify(error: wasmtime::Error, run: &FailedRun<'_>) -> MappingEr
     };
     let mut message = cause;
     if let Some(backtrace) = error.downcast_ref::<WasmBacktrace>() {
-        message.push_str(&format_backtrace(backtrace));
+        message.push_str(&format_backtrace(backtrace, run.source_map));
     }
     // The cause (with the backtrace) is the root; the handler and block are context, so a caller
     // that knows more (data source, transaction) can word its own and keep the root.
@@ -199,17 +203,22 @@ fn describe_chain(error: &wasmtime::Error) -> String {
     parts.join(": ")
 }
 
-/// One line per frame, innermost first; a run of identical frames (deep recursion) is one
+/// One line per frame, innermost first, each the function's name and where in the source (with
+/// a source map) or in the module it was; a run of identical frames (deep recursion) is one
 /// line with a count.
-fn format_backtrace(backtrace: &WasmBacktrace) -> String {
+fn format_backtrace(backtrace: &WasmBacktrace, source_map: Option<&SourceMap>) -> String {
     let frames: Vec<String> = backtrace
         .frames()
         .iter()
         .map(|frame| {
             let name = frame.func_name().unwrap_or("<unknown>");
-            match frame.module_offset() {
-                Some(offset) => format!("{name} (0x{offset:x})"),
-                None => name.to_string(),
+            let offset = frame.module_offset();
+            match offset.and_then(|o| source_map.and_then(|map| map.locate(o))) {
+                Some(position) => format!("{name} ({position})"),
+                None => match offset {
+                    Some(offset) => format!("{name} (0x{offset:x})"),
+                    None => name.to_string(),
+                },
             }
         })
         .collect();
@@ -249,6 +258,7 @@ mod tests {
             },
             gas_limit: 1,
             timeout: None,
+            source_map: None,
         };
         let mapped = classify(error, &run);
         assert!(mapped.is_deterministic());
@@ -270,6 +280,7 @@ mod tests {
             },
             gas_limit: 1,
             timeout: None,
+            source_map: None,
         };
         let mapped = classify(wasmtime::Error::msg("pool exhausted"), &run);
         assert!(!mapped.is_deterministic());

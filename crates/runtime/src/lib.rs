@@ -29,6 +29,8 @@
 //! - `host`: the host functions a mapping imports (`store.set`, `bigInt.plus`, ...), linked by
 //!   import name.
 //! - [`MappingError`]: the two error classes, decided where an error is made.
+//! - `source_map`: AssemblyScript source maps (`asc --sourceMap`), which turn backtrace offsets
+//!   into `src/file.ts:line:column` ([`MappingRuntime::load_file`]).
 //!
 //! # Architecture invariants
 //!
@@ -57,6 +59,7 @@ mod host;
 mod limits;
 mod module;
 mod runtime;
+mod source_map;
 mod state;
 mod trigger;
 

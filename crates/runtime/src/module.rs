@@ -1,6 +1,7 @@
 //! [`MappingModule`]: a compiled, linked mapping, and the run of one trigger.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -16,6 +17,7 @@ use crate::error::{classify, deterministic, FailedRun, MappingError};
 use crate::host;
 use crate::limits::MemoryLimiter;
 use crate::runtime::Shared;
+use crate::source_map::SourceMap;
 use crate::state::HostState;
 use crate::trigger::MappingTrigger;
 
@@ -36,6 +38,8 @@ struct ModuleInner {
     /// Class ids from the module's `id_of_type`, shared by all its instances.
     type_ids: Arc<TypeIds>,
     cache_status: CacheStatus,
+    /// Source positions for backtraces, if the mapping came with a source map.
+    source_map: Option<SourceMap>,
 }
 
 /// What a successful handler produced besides its state changes (nothing yet; room for logs
@@ -71,6 +75,7 @@ impl MappingModule {
         name: &str,
         wasm: &[u8],
         api_version: ApiVersion,
+        source_map: Option<SourceMap>,
     ) -> anyhow::Result<MappingModule> {
         api_version
             .check_supported()
@@ -116,6 +121,7 @@ impl MappingModule {
                 instance_pre,
                 type_ids: Arc::default(),
                 cache_status,
+                source_map,
             }),
         })
     }
@@ -128,6 +134,12 @@ impl MappingModule {
     /// Whether the compiled code came from the on-disk cache.
     pub fn cache_status(&self) -> CacheStatus {
         self.inner.cache_status
+    }
+
+    /// The source map backtraces are translated with, if one was found and could be read (see
+    /// [`MappingRuntime::load_file`](crate::MappingRuntime::load_file)).
+    pub fn source_map_path(&self) -> Option<&Path> {
+        self.inner.source_map.as_ref().map(SourceMap::path)
     }
 
     /// The apiVersion the module was loaded for.
@@ -192,6 +204,7 @@ impl MappingModule {
                         block,
                         gas_limit: config.gas_limit,
                         timeout: config.timeout,
+                        source_map: self.inner.source_map.as_ref(),
                     },
                 );
                 tracing::debug!(

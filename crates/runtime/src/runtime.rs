@@ -1,5 +1,6 @@
 //! [`MappingRuntime`]: the engine shared by all mappings, and the epoch ticker behind timeouts.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use wasmtime::Engine;
 use crate::api_version::ApiVersion;
 use crate::config::RuntimeConfig;
 use crate::module::MappingModule;
+use crate::source_map::SourceMap;
 
 /// Compiles and runs mappings. One per process is enough: it holds a single wasmtime engine
 /// (and, with a timeout, one ticker thread) shared by every module it loads.
@@ -72,7 +74,29 @@ impl MappingRuntime {
         wasm: &[u8],
         api_version: ApiVersion,
     ) -> anyhow::Result<MappingModule> {
-        MappingModule::compile(Arc::clone(&self.shared), name, wasm, api_version)
+        MappingModule::compile(Arc::clone(&self.shared), name, wasm, api_version, None)
+    }
+
+    /// [`load`](Self::load) for wasm read from the file `path`, which lets backtraces name
+    /// AssemblyScript source lines: if a source map sits beside it (`<path>.map`, what
+    /// `asc --sourceMap` writes) or the module's `sourceMappingURL` section names one, each
+    /// frame shows `src/file.ts:line:column` instead of a wasm offset. A missing, unreadable or
+    /// mismatched map is logged and ignored; it never fails the load.
+    pub fn load_file(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        path: &Path,
+        api_version: ApiVersion,
+    ) -> anyhow::Result<MappingModule> {
+        let source_map = SourceMap::find(name, wasm, path);
+        MappingModule::compile(
+            Arc::clone(&self.shared),
+            name,
+            wasm,
+            api_version,
+            source_map,
+        )
     }
 }
 

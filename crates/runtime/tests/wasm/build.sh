@@ -6,6 +6,10 @@
 #
 # Usage: build.sh           rebuild in place
 #        build.sh --check   rebuild in a temporary copy and fail if the committed outputs differ
+#
+# It also compiles the mapping with asc directly, with graph-cli's arguments plus `--sourceMap`,
+# into source-map/ (Test.wasm and Test.wasm.map): graph-cli cannot emit a source map, and the
+# tests of source lines in backtraces need one.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,6 +19,15 @@ if [[ ! -x "$graph" ]]; then
   echo "build.sh: $graph not found; run 'npm install' at the repository root first" >&2
   exit 1
 fi
+
+# What graph-cli 0.98.1 runs (dist/compiler/asc.js), from the subgraph folder, plus `--sourceMap`.
+# Its --lib is every node_modules folder above the subgraph: here only the repository's.
+source_map_build() {
+  "$node_modules/.bin/asc" --explicitStart --exportRuntime --runtime stub src/mapping.ts \
+    ../../../../node_modules/@graphprotocol/graph-ts/global/global.ts --baseDir . \
+    --lib "$(cd "$node_modules" && pwd)" --outFile source-map/Test.wasm --optimize --debug \
+    --sourceMap >/dev/null
+}
 
 if [[ "${1:-}" == "--check" ]]; then
   root="$(mktemp -d)"
@@ -26,7 +39,9 @@ if [[ "${1:-}" == "--check" ]]; then
   ln -s "$(cd "$node_modules" && pwd)" "$root/node_modules"
   cp -r "$here/abis" "$here/src" "$here/schema.graphql" "$here/subgraph.yaml" "$tmp/"
   (cd "$tmp" && "$graph" codegen >/dev/null 2>&1 && "$graph" build >/dev/null 2>&1)
-  if diff -r "$here/generated" "$tmp/generated" && diff -r "$here/build" "$tmp/build"; then
+  (cd "$tmp" && source_map_build)
+  if diff -r "$here/generated" "$tmp/generated" && diff -r "$here/build" "$tmp/build" &&
+    diff -r "$here/source-map" "$tmp/source-map"; then
     echo "build.sh: the committed test mappings are up to date"
   else
     echo "build.sh: the committed test mappings are stale; run $0" >&2
@@ -36,6 +51,7 @@ if [[ "${1:-}" == "--check" ]]; then
 fi
 
 cd "$here"
-rm -rf generated build
+rm -rf generated build source-map
 "$graph" codegen
 "$graph" build
+source_map_build
