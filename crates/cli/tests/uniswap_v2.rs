@@ -80,12 +80,15 @@ async fn uniswap_v2_subgraph_matches_the_chain() {
         )
         .await
         .unwrap();
+    assert_eq!(chain.pair_created, 8, "one pair's token has no decimals()");
     assert_eq!(
         data["uniswapFactories"],
-        json!([{ "id": "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f", "pairCount": 7,
+        json!([{ "id": "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f", "pairCount": 8,
                  "txCount": tx_count.to_string() }])
     );
     assert_eq!(data["_meta"]["block"]["number"], json!(last_block));
+    // The proof of indexing is there (its value is compared with graph-node's elsewhere).
+    poi(&db, NAME, last_block);
     assert_close(&data["bundle"]["ethPrice"], chain.eth_price(), "ethPrice");
 
     // Tokens: metadata from eth_calls (string, bytes32, reverting, or the static table), supply
@@ -201,6 +204,28 @@ async fn uniswap_v2_subgraph_matches_the_chain() {
         }));
     }
     assert_eq!(got, expected);
+
+    // Time travel: the pairs as of a block in the middle, against getReserves() at that block.
+    let mid = (GENESIS + last_block) / 2;
+    let data = server
+        .query(
+            NAME,
+            &format!(
+                "{{ pairs(block: {{ number: {mid} }}, orderBy: id) {{ id reserve0 reserve1 }} }}"
+            ),
+        )
+        .await
+        .unwrap();
+    let mut expected = Vec::new();
+    for (id, pair) in &chain.pairs {
+        let reserves = call(anvil.url(), id, "getReserves()", &format!("0x{mid:x}")).await;
+        let (d0, d1) = chain.decimals(pair);
+        expected.push(json!({
+            "id": id, "reserve0": dec(word(&reserves, 0), d0), "reserve1": dec(word(&reserves, 1), d1),
+        }));
+    }
+    assert_eq!(data["pairs"], json!(expected));
+    assert_ne!(data["pairs"], json!(got_pairs_at_end(&got)));
 
     // Swaps, one by one: ids number the swaps of each transaction (a two-hop swap has two).
     let got = server
@@ -469,6 +494,14 @@ async fn uniswap_v2_subgraph_matches_the_chain() {
     }
 }
 
+/// The pairs' final reserves, in the shape of the time-travel query.
+fn got_pairs_at_end(pairs: &[Value]) -> Vec<Value> {
+    pairs
+        .iter()
+        .map(|p| json!({ "id": p["id"], "reserve0": p["reserve0"], "reserve1": p["reserve1"] }))
+        .collect()
+}
+
 /// Asserts a BigDecimal string is within 1e-12 (relative) of `expected`.
 fn assert_close(got: &Value, expected: f64, what: &str) {
     let value: f64 = got
@@ -523,6 +556,8 @@ struct TxModel {
 
 /// What the chain says, read from raw logs and calls.
 struct Chain {
+    /// PairCreated events, stored pairs or not.
+    pair_created: usize,
     tokens: BTreeMap<String, TokenModel>,
     pairs: BTreeMap<String, PairModel>,
     transactions: BTreeMap<String, TxModel>,
@@ -536,6 +571,7 @@ struct Chain {
 impl Chain {
     async fn read(url: &str, last_block: u64) -> Chain {
         let mut chain = Chain {
+            pair_created: 0,
             tokens: BTreeMap::new(),
             pairs: BTreeMap::new(),
             transactions: BTreeMap::new(),
@@ -550,14 +586,28 @@ impl Chain {
                 log.topics[0],
                 topic0("PairCreated(address,address,address,uint256)")
             );
+            chain.pair_created += 1;
             let token0 = to_hex(&log.topics[1][12..]);
             let token1 = to_hex(&log.topics[2][12..]);
+            let mut new_tokens = Vec::new();
             for token in [&token0, &token1] {
                 if !chain.tokens.contains_key(token) {
-                    let model = token_model(url, token, log.block_number).await;
-                    chain.tokens.insert(token.clone(), model);
+                    new_tokens.push((
+                        token.clone(),
+                        token_model(url, token, log.block_number).await,
+                    ));
                 }
             }
+            // handleNewPair returns, storing neither the pair nor its new tokens, when a token's
+            // decimals() reverts; the pair's own events then have no data source.
+            let Some(new_tokens) = new_tokens
+                .into_iter()
+                .map(|(id, model)| model.map(|m| (id, m)))
+                .collect::<Option<Vec<_>>>()
+            else {
+                continue;
+            };
+            chain.tokens.extend(new_tokens);
             let pair = to_hex(&log.data[12..32]);
             let reserves = call(url, &pair, "getReserves()", "latest").await;
             let total_supply = call(url, &pair, "totalSupply()", "latest").await;
@@ -826,8 +876,8 @@ async fn call(url: &str, to: &str, signature: &str, block: &str) -> Vec<u8> {
 }
 
 /// A token as the subgraph's helpers read it: `symbol()`/`name()` as a string, else as bytes32,
-/// else "unknown"; DGD from the subgraph's static table.
-async fn token_model(url: &str, token: &str, first_seen: u64) -> TokenModel {
+/// else "unknown"; DGD from the subgraph's static table. `None` if `decimals()` reverts.
+async fn token_model(url: &str, token: &str, first_seen: u64) -> Option<TokenModel> {
     let at = format!("0x{first_seen:x}");
     let text = |raw: Vec<u8>| -> String {
         if let Ok(DynSolValue::String(s)) = DynSolType::String.abi_decode(&raw) {
@@ -838,20 +888,24 @@ async fn token_model(url: &str, token: &str, first_seen: u64) -> TokenModel {
         }
         "unknown".to_string()
     };
-    let decimals = word(&call(url, token, "decimals()", &at).await, 0).to::<u32>();
+    let decimals = call(url, token, "decimals()", &at).await;
+    if decimals.is_empty() {
+        return None;
+    }
+    let decimals = word(&decimals, 0).to::<u32>();
     let supply_when_seen = word(&call(url, token, "totalSupply()", &at).await, 0);
     if token == DGD {
-        return TokenModel {
+        return Some(TokenModel {
             symbol: "DGD".into(),
             name: "DGD".into(),
             decimals: 9,
             supply_when_seen,
-        };
+        });
     }
-    TokenModel {
+    Some(TokenModel {
         symbol: text(call(url, token, "symbol()", &at).await),
         name: text(call(url, token, "name()", &at).await),
         decimals,
         supply_when_seen,
-    }
+    })
 }

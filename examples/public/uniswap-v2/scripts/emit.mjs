@@ -17,7 +17,8 @@
 // Chain layout (deterministic: fixed PRNG seed, see ../../../lib/chain.mjs):
 //   block +1  deploy the contracts' code (then anvil_setCode copies it to the mainnet addresses)
 //   block +2  initialize and mint the tokens; users approve the router
-//   block +3  the factory registers the two stable pairs and creates five more
+//   block +3  the factory registers the two stable pairs and creates five more, and one of a
+//             token without decimals()
 //   block +4  users approve the router for every pair's LP token; more tokens minted
 //   block +5  initial liquidity in every pair
 //   then      STEPS random transactions, up to four per block from distinct users: swaps (some
@@ -148,7 +149,14 @@ try {
       : sel.createPair + encode(["address", "address"], [ta, tb]);
     await chain.send(acct[0], FACTORY, data, { gas: 3_000_000, label: `pair ${p.label}` });
   }
+  // A pair whose token answers no decimals() (the router stands in for a non-token): the
+  // subgraph counts it in pairCount but bails out before storing the pair or its tokens.
+  await chain.send(acct[0], FACTORY, sel.createPair + encode(["address", "address"], [router, tokens.WETH.address]), {
+    gas: 3_000_000,
+    label: "pair without decimals",
+  });
   await chain.mine();
+  const undecimaledPair = address(await ethCall(FACTORY, sel.getPair + encode(["address", "address"], [router, tokens.WETH.address])));
   const pairs = [];
   for (const p of pairSpecs) {
     const pairAddress = address(await ethCall(FACTORY, sel.getPair + encode(["address", "address"], [tokens[p.a].address, tokens[p.b].address])));
@@ -272,6 +280,7 @@ try {
     router,
     tokens: Object.fromEntries(Object.entries(tokens).map(([k, t]) => [k, t.address])),
     pairs: pairs.map((p) => ({ label: p.label, address: p.address, token0: p.token0, token1: p.token1 })),
+    undecimaledPair,
     counts,
     lastBlock: chain.block,
     transactions: chain.sent.length,
