@@ -10,16 +10,25 @@ use serde_json::json;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn kill_9_during_indexing_then_restart_gives_the_same_result() {
+async fn kill_9_during_indexing_then_restart_gives_the_same_result_sqlite() {
+    kill_9_during_indexing_then_restart_gives_the_same_result(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_during_indexing_then_restart_gives_the_same_result_postgres() {
+    kill_9_during_indexing_then_restart_gives_the_same_result(Backend::Postgres).await
+}
+
+async fn kill_9_during_indexing_then_restart_gives_the_same_result(backend: Backend) {
     let anvil = anvil();
     let summary = emit("erc20", anvil.url(), 1500);
     let last_block = summary["lastBlock"].as_u64().unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let dbs = Databases::new(backend);
 
-    let clean = dir.path().join("clean.sqlite");
+    let clean = dbs.create("clean.sqlite");
     assert_ok(&index("erc20", anvil.url(), &clean, last_block));
 
-    let crashed = dir.path().join("crashed.sqlite");
+    let crashed = dbs.create("crashed.sqlite");
     // Fixed delays, but where each kill lands (startup, fetching, a handler, a commit) depends
     // on timing: every run exercises several phases.
     for delay_ms in [40u64, 150, 90, 300, 220] {

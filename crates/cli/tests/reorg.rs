@@ -28,7 +28,16 @@ async fn snapshot(server: &Server) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index() {
+async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index_sqlite() {
+    reorgs_while_following_the_head_end_equal_to_a_fresh_index(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index_postgres() {
+    reorgs_while_following_the_head_end_equal_to_a_fresh_index(Backend::Postgres).await
+}
+
+async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index(backend: Backend) {
     let anvil = anvil();
     let summary = emit("erc20", anvil.url(), 100);
     let token = summary["token"].as_str().unwrap().to_string();
@@ -47,8 +56,8 @@ async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index() {
         .max_by_key(|(_, b)| *b)
         .unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("followed.sqlite");
+    let dbs = Databases::new(backend);
+    let db = dbs.create("followed.sqlite");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -97,7 +106,7 @@ async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index() {
         .await;
         let head = wait_for_head(&followed, anvil.url()).await;
 
-        let fresh_db = dir.path().join(format!("fresh-{depth}.sqlite"));
+        let fresh_db = dbs.create(&format!("fresh-{depth}.sqlite"));
         assert_ok(&index("erc20", anvil.url(), &fresh_db, head));
         let fresh = serve(&fresh_db);
         let (got, want) = (snapshot(&followed).await, snapshot(&fresh).await);

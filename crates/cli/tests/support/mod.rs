@@ -61,6 +61,46 @@ pub fn manifest(example: &str) -> PathBuf {
         .join("build/subgraph.yaml")
 }
 
+/// A store backend an end-to-end test indexes into.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a test's databases live: files in a temporary directory, or databases on the
+/// PostgreSQL server shared by the test process. Keep it alive while the databases are used.
+pub struct Databases {
+    dir: tempfile::TempDir,
+    server: Option<std::sync::Arc<sprig_store::testing::Postgres>>,
+}
+
+impl Databases {
+    pub fn new(backend: Backend) -> Databases {
+        Databases {
+            dir: tempfile::tempdir().unwrap(),
+            server: match backend {
+                Backend::Sqlite => None,
+                Backend::Postgres => Some(sprig_store::testing::Postgres::shared().unwrap()),
+            },
+        }
+    }
+
+    /// A new, empty database for `--db`: a SQLite file called `name`, or a fresh PostgreSQL
+    /// database.
+    pub fn create(&self, name: &str) -> String {
+        match &self.server {
+            None => self.dir.path().join(name).display().to_string(),
+            Some(server) => server.create_database().unwrap(),
+        }
+    }
+
+    /// A scratch directory for the test's other files.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
 /// Runs `sprig index` to completion.
 pub fn index(example: &str, url: &str, db: impl AsRef<OsStr>, until: u64) -> Output {
     sprig()
