@@ -259,6 +259,41 @@ async fn uniswap_v2_subgraph_matches_the_chain() {
         "a transaction with two swaps"
     );
 
+    // A pair of two tokens off the whitelist has no tracked volume, and its swaps' amountUSD
+    // falls back to the untracked estimate: upstream picks it with `tracked === ZERO_BD`, a
+    // reference comparison in AssemblyScript.
+    let (untracked, _) = chain
+        .pairs
+        .iter()
+        .find(|(_, p)| p.token1 == DGD || p.token0 == DGD)
+        .unwrap();
+    let data = server
+        .query(
+            NAME,
+            &format!(
+                r#"{{ pair(id: "{untracked}") {{ volumeUSD untrackedVolumeUSD swaps(first: 1000) {{ amountUSD }} }} }}"#
+            ),
+        )
+        .await
+        .unwrap();
+    let pair = &data["pair"];
+    assert_eq!(pair["volumeUSD"], json!("0"));
+    let amounts: Vec<f64> = pair["swaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["amountUSD"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        !amounts.is_empty() && amounts.iter().all(|a| *a > 0.0),
+        "{pair}"
+    );
+    assert_close(
+        &pair["untrackedVolumeUSD"],
+        amounts.iter().sum(),
+        "untrackedVolumeUSD",
+    );
+
     // Transactions and their mints, burns and swaps (list fields of references).
     let got = server
         .all(
