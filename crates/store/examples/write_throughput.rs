@@ -14,40 +14,11 @@ use sprig_manifest::Schema;
 use sprig_store::{
     BlockWrite, EntityCache, EntityModification, EntityReader, Store, WritableStore,
 };
-use sprig_value::{BigInt, BlockPtr, Entity, EntityKey, Id, Value};
+use sprig_value::{BlockPtr, Value};
 
-const SDL: &str = r#"
-    type Account @entity(immutable: false) {
-      id: Bytes!
-      balance: BigInt!
-      txCount: Int!
-      lastSeen: Timestamp!
-      label: String
-      token: Token!
-    }
-    type Token @entity(immutable: false) { id: Bytes! }
-"#;
+mod bench_data;
 
-fn account(i: u64, round: u64) -> (EntityKey, Entity) {
-    let id = i.to_be_bytes()[..].repeat(3)[..20].to_vec();
-    let key = EntityKey {
-        entity_type: "Account".into(),
-        id: Id::Bytes(id.clone()),
-    };
-    let balance = BigInt::from(i * 1_000_000_007 + round).times(&BigInt::from(10u64.pow(18)));
-    let data = Entity::from([
-        ("id".to_string(), Value::Bytes(id)),
-        ("balance".to_string(), Value::BigInt(balance)),
-        ("txCount".to_string(), Value::Int(round as i32)),
-        (
-            "lastSeen".to_string(),
-            Value::Timestamp(1_700_000_000_000_000 + round as i64),
-        ),
-        ("label".to_string(), Value::String(format!("account {i}"))),
-        ("token".to_string(), Value::Bytes(vec![0xaa; 20])),
-    ]);
-    (key, data)
-}
+use bench_data::{account, SDL};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
