@@ -158,6 +158,7 @@ fn state() -> HostState {
         io_timeout: None,
         clock: None,
         limiter: MemoryLimiter::new(16 << 16),
+        ipfs: None,
         heap: Heap::new(Arc::default()),
     }
 }

@@ -69,6 +69,7 @@ pub use crate::chain::{CallResult, ChainFuture, EthereumCalls};
 pub use crate::config::{OptLevel, RuntimeConfig};
 pub use crate::context::{BlockState, DataSourceInfo, HandlerContext};
 pub use crate::error::MappingError;
+pub use crate::host::IpfsSettings;
 pub use crate::module::{HandlerOutcome, HandlerResult, MappingModule};
 pub use crate::runtime::MappingRuntime;
 pub use crate::trigger::MappingTrigger;

@@ -170,6 +170,7 @@ impl MappingModule {
             io_timeout: config.timeout,
             clock: config.timeout.map(HandlerClock::start),
             limiter: MemoryLimiter::new(config.max_memory_bytes),
+            ipfs: self.inner.runtime.ipfs.clone(),
             heap: Heap::new(Arc::clone(&self.inner.type_ids)),
         };
         let mut store = Store::new(&self.inner.runtime.engine, state);

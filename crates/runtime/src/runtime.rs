@@ -9,6 +9,7 @@ use wasmtime::Engine;
 
 use crate::api_version::ApiVersion;
 use crate::config::RuntimeConfig;
+use crate::host::IpfsSettings;
 use crate::module::MappingModule;
 use crate::source_map::SourceMap;
 
@@ -37,12 +38,24 @@ pub struct MappingRuntime {
 pub(crate) struct Shared {
     pub engine: Engine,
     pub config: RuntimeConfig,
+    /// The gateway `ipfs.cat` and `ipfs.getBlock` read from.
+    pub ipfs: Option<Arc<IpfsSettings>>,
     _ticker: Option<Ticker>,
 }
 
 impl MappingRuntime {
     /// Creates the engine for `config`, and the epoch ticker if a timeout is set.
     pub fn new(config: RuntimeConfig) -> anyhow::Result<MappingRuntime> {
+        MappingRuntime::with_ipfs(config, None)
+    }
+
+    /// [`new`](Self::new), with the IPFS gateway mappings read files from (`ipfs.cat`,
+    /// `ipfs.getBlock`). Without one, a mapping that calls them fails non-deterministically
+    /// with a message asking for a gateway.
+    pub fn with_ipfs(
+        config: RuntimeConfig,
+        ipfs: Option<IpfsSettings>,
+    ) -> anyhow::Result<MappingRuntime> {
         let engine = Engine::new(&config.engine_config()?)?;
         let ticker = match config.timeout {
             Some(timeout) => Some(Ticker::start(&engine, timeout)?),
@@ -52,6 +65,7 @@ impl MappingRuntime {
             shared: Arc::new(Shared {
                 engine,
                 config,
+                ipfs: ipfs.map(Arc::new),
                 _ticker: ticker,
             }),
         })

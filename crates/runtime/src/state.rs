@@ -7,6 +7,7 @@ use crate::api_version::ApiVersion;
 use crate::asc::Heap;
 use crate::clock::HandlerClock;
 use crate::context::HandlerContext;
+use crate::host::IpfsSettings;
 use crate::limits::MemoryLimiter;
 
 /// Store data of one trigger's instance: what host functions work on.
@@ -23,5 +24,7 @@ pub(crate) struct HostState {
     /// The wall-clock guard, when a timeout is set.
     pub clock: Option<Arc<HandlerClock>>,
     pub limiter: MemoryLimiter,
+    /// The IPFS gateway for `ipfs.cat` and `ipfs.getBlock`, if the runtime has one.
+    pub ipfs: Option<Arc<IpfsSettings>>,
     pub heap: Heap,
 }

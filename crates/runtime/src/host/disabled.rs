@@ -1,29 +1,15 @@
-//! Functions graph-node links but that always fail deterministically (with its default
-//! settings): IPFS access from mappings, which cannot be deterministic, and removed APIs.
-//! Linking them lets mappings that import them without calling them load, as in graph-node.
+//! Functions graph-node links that fail here: removed APIs (deterministically, as graph-node),
+//! and `ipfs.map`, which Sprig does not implement yet (non-deterministically: indexing halts with
+//! a message instead of recording a result). Linking them lets mappings that import them
+//! without calling them load, as in graph-node.
 
 use wasmtime::Caller;
 
-use crate::error::deterministic;
+use crate::error::{deterministic, HostError};
 use crate::state::HostState;
-
-fn ipfs_disabled(name: &str) -> wasmtime::Error {
-    deterministic!("`{name}` is deprecated. Improved support for IPFS will be added in the future")
-        .into()
-}
 
 fn removed(name: &str) -> wasmtime::Error {
     deterministic!("`{name}` has been removed.").into()
-}
-
-/// `ipfs.cat(hash): Bytes | null`.
-pub(crate) fn ipfs_cat(_: Caller<'_, HostState>, _hash: u32) -> wasmtime::Result<u32> {
-    Err(ipfs_disabled("ipfs.cat"))
-}
-
-/// `ipfs.getBlock(hash): Bytes | null`.
-pub(crate) fn ipfs_get_block(_: Caller<'_, HostState>, _hash: u32) -> wasmtime::Result<u32> {
-    Err(ipfs_disabled("ipfs.getBlock"))
 }
 
 /// `ipfs.map(hash, callback, userData, flags)`.
@@ -34,7 +20,12 @@ pub(crate) fn ipfs_map(
     _user_data: u32,
     _flags: u32,
 ) -> wasmtime::Result<()> {
-    Err(ipfs_disabled("ipfs.map"))
+    // Not implemented yet: halting with this message is better than recording a failure (or
+    // entities) another indexer would not.
+    Err(HostError::non_deterministic(anyhow::anyhow!(
+        "`ipfs.map` is not supported by Sprig yet (ipfs.cat, ipfs.getBlock are)"
+    ))
+    .into())
 }
 
 /// `arweave.transactionData(txId)`.

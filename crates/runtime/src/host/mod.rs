@@ -13,6 +13,7 @@ mod data_source;
 mod disabled;
 mod ens;
 mod ethereum;
+mod ipfs;
 mod json;
 mod numbers;
 mod process;
@@ -27,6 +28,8 @@ use crate::asc::{write_value_opt, Reader, ToAsc};
 use crate::error::HostError;
 use crate::gas;
 use crate::state::HostState;
+
+pub use ipfs::IpfsSettings;
 
 /// What an async host function returns: a future borrowing the caller.
 pub(crate) type HostFuture<'a, R> = Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>;
@@ -171,8 +174,8 @@ pub(crate) fn link(
         "dataSource.context" => async_fn!(data_source::context),
         "ens.nameByHash" => async_fn!(ens::name_by_hash),
 
-        "ipfs.cat" => sync_fn!(disabled::ipfs_cat),
-        "ipfs.getBlock" => sync_fn!(disabled::ipfs_get_block),
+        "ipfs.cat" => async_fn!(ipfs::cat),
+        "ipfs.getBlock" => async_fn!(ipfs::get_block),
         "ipfs.map" => sync_fn!(disabled::ipfs_map),
         "arweave.transactionData" => sync_fn!(disabled::arweave_transaction_data),
         "box.profile" => sync_fn!(disabled::box_profile),
