@@ -10,8 +10,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use sprig_chain::rpc::RpcClient;
 use sprig_indexer::{Indexer, IndexerConfig, StopReason};
+use sprig_ipfs::IpfsClient;
 use sprig_manifest::Manifest;
-use sprig_runtime::{MappingRuntime, RuntimeConfig};
+use sprig_runtime::{IpfsSettings, MappingRuntime, RuntimeConfig};
 use sprig_store::Store;
 use tokio::sync::watch;
 
@@ -114,6 +115,16 @@ struct SubgraphArgs {
     /// The deepest chain reorganisation to follow by reverting; a deeper one stops indexing.
     #[arg(long, default_value_t = 250)]
     reorg_threshold: u64,
+    /// IPFS HTTP gateway for `ipfs.cat` / `ipfs.getBlock` (e.g. http://127.0.0.1:8080); blocks
+    /// are fetched raw and verified against their CIDs, so any gateway will do.
+    #[arg(long, env = "SPRIG_IPFS")]
+    ipfs: Option<String>,
+    /// Seconds one IPFS read may take before the block is retried.
+    #[arg(long, default_value_t = 60.0)]
+    ipfs_timeout: f64,
+    /// Largest file `ipfs.cat` returns; larger files are null (graph-node's default: 25 MiB).
+    #[arg(long, default_value_t = 25 * 1024 * 1024)]
+    ipfs_max_file_bytes: u64,
 }
 
 #[derive(Args)]
@@ -269,7 +280,7 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
             }
         }))
     };
-    let runtime = MappingRuntime::new(config)?;
+    let runtime = MappingRuntime::with_ipfs(config, ipfs_settings(args)?)?;
     let indexer = Indexer::new(
         manifest.clone(),
         rpc,
@@ -284,6 +295,27 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
         deployment,
         indexer,
     })
+}
+
+/// The IPFS gateway and limits from `--ipfs*`, if a gateway is given.
+fn ipfs_settings(args: &SubgraphArgs) -> Result<Option<IpfsSettings>> {
+    let Some(url) = &args.ipfs else {
+        return Ok(None);
+    };
+    let timeout = std::time::Duration::try_from_secs_f64(args.ipfs_timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or_else(|| {
+            anyhow!(
+                "--ipfs-timeout must be a positive number of seconds, not {}",
+                args.ipfs_timeout
+            )
+        })?;
+    let client = IpfsClient::new(url, timeout).context("--ipfs")?;
+    Ok(Some(IpfsSettings {
+        max_file_bytes: args.ipfs_max_file_bytes,
+        ..IpfsSettings::new(client)
+    }))
 }
 
 /// The indexing loop's settings from the flags, defaults from [`IndexerConfig`].

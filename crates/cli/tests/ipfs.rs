@@ -1,0 +1,172 @@
+//! End to end: the ipfs example against a real IPFS (Helia's UnixFS, served over the gateway
+//! protocol on loopback). Its handler reads the CID each event announces with `ipfs.cat` and
+//! `ipfs.getBlock`: small and multi-block files of CIDv0 and CIDv1 layouts come back whole, an
+//! invalid CID and a file over `--ipfs-max-file-bytes` are `null`, and a file the gateway does not
+//! have yet makes sprig retry the block (nothing recorded) until it appears.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use alloy::primitives::keccak256;
+use serde_json::{json, Value};
+use sprig_ipfs::testing::{Gateway, Layout};
+use support::*;
+
+const LIMIT: usize = 2_000_000;
+
+/// `len` varied bytes.
+fn content(len: usize, seed: u32) -> Vec<u8> {
+    (0..len as u32)
+        .map(|i| (i.wrapping_add(seed).wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ipfs_cat_reads_verified_files_and_retries_missing_ones() {
+    let gateway = Gateway::spawn().unwrap();
+    let v0 = Layout {
+        cid_version: 0,
+        raw_leaves: false,
+        chunk_size: 262_144,
+    };
+    // (content, layout, served now)
+    let files: Vec<(Vec<u8>, Layout, bool)> = vec![
+        (b"hello from ipfs".to_vec(), Layout::default(), true),
+        (b"42".to_vec(), v0, true),
+        (content(1_500_000, 1), Layout::default(), true),
+        (content(1_200_000, 2), v0, true),
+        (content(LIMIT + 1, 3), Layout::default(), true),
+        (
+            b"published before it was pinned".to_vec(),
+            Layout::default(),
+            false,
+        ),
+    ];
+    let mut cids = Vec::new();
+    for (bytes, layout, served) in &files {
+        cids.push(if *served {
+            gateway.add(bytes, *layout).await.unwrap()
+        } else {
+            gateway.add_hidden(bytes, *layout).await.unwrap()
+        });
+    }
+    let hidden = cids.last().unwrap().clone();
+    let mut announced = cids.clone();
+    announced.insert(5, "not a cid".to_string());
+
+    let anvil = anvil();
+    let out = std::process::Command::new("node")
+        .arg(repo().join("examples/ipfs/scripts/emit.mjs"))
+        .arg(anvil.url())
+        .args(&announced)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last_block = summary["lastBlock"].as_u64().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipfs.sqlite");
+    let mut child = sprig()
+        .arg("index")
+        .arg(manifest("ipfs"))
+        .args(["--rpc", anvil.url(), "--until", &last_block.to_string()])
+        .args(["--ipfs", gateway.url()])
+        .args(["--ipfs-max-file-bytes", &LIMIT.to_string()])
+        .args(["--retry-backoff", "0.1", "--max-retries", "100"])
+        .arg("--db")
+        .arg(&db)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let (log, stderr) = (log.clone(), child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let line = line.unwrap();
+                log.lock().unwrap().push_str(&line);
+                log.lock().unwrap().push('\n');
+            }
+        })
+    };
+    // The hidden file's block is retried; once that is seen, pin the file.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !log.lock().unwrap().contains("retry 2/") {
+        assert!(
+            Instant::now() < deadline,
+            "no retry seen:\n{}",
+            log.lock().unwrap()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "sprig exited:\n{}",
+            log.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    gateway.reveal(&hidden).await.unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let log = log.lock().unwrap().clone();
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains(&format!("ipfs.cat(`{hidden}`) failed"))
+            && log.contains(&format!("the gateway has no block {hidden}")),
+        "{log}"
+    );
+
+    // Expected entities, from the files and the gateway's raw root blocks.
+    let http = reqwest::Client::new();
+    let mut expected = Vec::new();
+    for (i, cid) in announced.iter().enumerate() {
+        let published = &summary["published"][i];
+        assert_eq!(published["cid"], json!(cid));
+        let file = cids.iter().position(|c| c == cid).map(|k| &files[k].0);
+        let root = if file.is_some() {
+            let response = http
+                .get(format!("{}/ipfs/{cid}?format=raw", gateway.url()))
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success());
+            Some(response.bytes().await.unwrap().len())
+        } else {
+            None
+        };
+        let readable = file.filter(|f| f.len() <= LIMIT);
+        expected.push(json!({
+            "cid": cid,
+            "author": published["author"],
+            "block": published["block"].as_u64().unwrap().to_string(),
+            "found": readable.is_some(),
+            "size": readable.map(|f| f.len()),
+            "contentHash": readable.map(|f| to_hex(keccak256(f).as_slice())),
+            "text": readable.filter(|f| f.len() < 100).map(|f| String::from_utf8(f.clone()).unwrap()),
+            "rootBlockSize": root,
+        }));
+    }
+    // Sanity of the layouts: single-block files are their own root; "42" in CIDv0 is the
+    // 10-byte dag-pb node graph-node's tests know; big files have a small root.
+    assert_eq!(expected[0]["rootBlockSize"], json!(15));
+    assert_eq!(expected[1]["rootBlockSize"], json!(10));
+    assert!(expected[2]["rootBlockSize"].as_u64().unwrap() < 1000);
+
+    let server = serve(&db);
+    let got = server
+        .query(
+            "ipfs",
+            "{ files(orderBy: block) { cid author block found size contentHash text rootBlockSize } }",
+        )
+        .await
+        .unwrap();
+    assert_eq!(got["files"], Value::Array(expected));
+}

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// Announces IPFS files by CID; the example subgraph reads them with ipfs.cat.
+contract Files {
+    event FilePublished(address indexed author, string cid);
+
+    function publish(string calldata cid) external {
+        emit FilePublished(msg.sender, cid);
+    }
+}

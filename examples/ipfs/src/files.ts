@@ -1,0 +1,28 @@
+import { Bytes, crypto, ipfs } from "@graphprotocol/graph-ts";
+import { FilePublished } from "../generated/Files/Files";
+import { File } from "../generated/schema";
+
+// graph-node links `ipfs.getBlock`, but graph-ts does not declare it.
+@external("index", "ipfs.getBlock")
+declare function ipfsGetBlock(hash: string): Bytes | null;
+
+export function handleFilePublished(event: FilePublished): void {
+  let file = new File(event.transaction.hash.concatI32(event.logIndex.toI32()));
+  file.cid = event.params.cid;
+  file.author = event.params.author;
+  file.block = event.block.number;
+  let data = ipfs.cat(event.params.cid);
+  file.found = data !== null;
+  if (data !== null) {
+    file.size = data.length;
+    file.contentHash = Bytes.fromByteArray(crypto.keccak256(data));
+    if (data.length < 100) {
+      file.text = data.toString();
+    }
+  }
+  let block = ipfsGetBlock(event.params.cid);
+  if (block !== null) {
+    file.rootBlockSize = block.length;
+  }
+  file.save();
+}
