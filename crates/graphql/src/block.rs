@@ -4,7 +4,7 @@
 
 use async_graphql::Value as GqlValue;
 use sprig_store::DeploymentStatus;
-use sprig_value::from_hex;
+use sprig_value::{from_hex, BlockPtr};
 
 use crate::error::{QueryError, QueryResult};
 
@@ -23,10 +23,10 @@ pub enum BlockConstraint {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueryBlock {
     pub number: u64,
-    /// Known when the query asked for the head (or named it by hash); graph-node reports
+    /// Known when the query asked for the head or named a block by hash; graph-node reports
     /// `null` for a block asked for by number.
     pub hash: Option<[u8; 32]>,
-    /// Unix seconds; known for the head only.
+    /// Unix seconds; known for the head and blocks named by hash.
     pub timestamp: Option<u64>,
 }
 
@@ -74,9 +74,14 @@ impl BlockConstraint {
         Ok(BlockConstraint::Latest)
     }
 
-    /// The block to execute at, given the deployment's state; fails like graph-node when the
-    /// block is not indexed yet.
-    pub fn locate(self, status: &DeploymentStatus, deployment: &str) -> QueryResult<QueryBlock> {
+    /// The block to execute at, given the deployment's state and a way to find a committed
+    /// block by hash; fails like graph-node when the block is not indexed yet, or no longer.
+    pub fn locate(
+        self,
+        status: &DeploymentStatus,
+        deployment: &str,
+        by_hash: impl FnOnce(&[u8; 32]) -> QueryResult<Option<(BlockPtr, u64)>>,
+    ) -> QueryResult<QueryBlock> {
         let head = status.head.ok_or_else(|| {
             QueryError::new(format!(
                 "Subgraph `{deployment}` has not started syncing yet. Wait for it to ingest a few \
@@ -111,12 +116,20 @@ impl BlockConstraint {
         match self {
             BlockConstraint::Latest => Ok(at_head),
             BlockConstraint::Hash(hash) if hash == head.hash => Ok(at_head),
-            // Sprig keeps no block cache to map older hashes to numbers.
-            BlockConstraint::Hash(_) => Err(QueryError::decode(
-                "block.hash",
-                "no block with that hash found (only the hash of the subgraph's latest block is \
-                 known; use `block: { number: N }` for earlier blocks)",
-            )),
+            BlockConstraint::Hash(hash) => match by_hash(&hash)? {
+                None => Err(QueryError::decode(
+                    "block.hash",
+                    "no block with that hash found",
+                )),
+                Some((ptr, _)) if ptr.number < status.earliest_block => {
+                    Err(pruned(ptr.number as i64))
+                }
+                Some((ptr, timestamp)) => Ok(QueryBlock {
+                    number: ptr.number,
+                    hash: Some(hash),
+                    timestamp: Some(timestamp),
+                }),
+            },
             BlockConstraint::Number(n) => match u64::try_from(n) {
                 // Before the earliest kept block (0, or later if history was pruned).
                 Ok(number) if number < status.earliest_block => Err(pruned(n)),
@@ -175,7 +188,6 @@ pub fn has_indexing_errors(status: &DeploymentStatus, block: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sprig_value::BlockPtr;
 
     fn status(head: u64) -> DeploymentStatus {
         DeploymentStatus {
@@ -217,7 +229,19 @@ mod tests {
     #[test]
     fn locates_blocks_like_graph_node() {
         let status = status(10);
-        let at = |c: BlockConstraint| c.locate(&status, "QmX");
+        // Block 6 is recorded under hash 6, block 2 under hash 2.
+        let recorded = |hash: &[u8; 32]| {
+            Ok([2u8, 6].contains(&hash[0]).then(|| {
+                (
+                    BlockPtr {
+                        number: hash[0].into(),
+                        hash: *hash,
+                    },
+                    600,
+                )
+            }))
+        };
+        let at = |c: BlockConstraint| c.locate(&status, "QmX", recorded);
         assert_eq!(
             at(BlockConstraint::Latest).unwrap(),
             QueryBlock {
@@ -245,7 +269,18 @@ mod tests {
             .to_string()
             .starts_with("Failed to decode `block.number_gte` value"));
         assert_eq!(at(BlockConstraint::Hash([7; 32])).unwrap().number, 10);
-        assert!(at(BlockConstraint::Hash([8; 32])).is_err());
+        assert_eq!(
+            at(BlockConstraint::Hash([6; 32])).unwrap(),
+            QueryBlock {
+                number: 6,
+                hash: Some([6; 32]),
+                timestamp: Some(600)
+            }
+        );
+        assert_eq!(
+            at(BlockConstraint::Hash([8; 32])).unwrap_err().to_string(),
+            "Failed to decode `block.hash` value: `no block with that hash found`"
+        );
     }
 
     #[test]
@@ -254,8 +289,21 @@ mod tests {
             earliest_block: 4,
             ..status(10)
         };
-        let at = |c: BlockConstraint| c.locate(&status, "QmX");
+        let recorded = |hash: &[u8; 32]| {
+            Ok(Some((
+                BlockPtr {
+                    number: hash[0].into(),
+                    hash: *hash,
+                },
+                0,
+            )))
+        };
+        let at = |c: BlockConstraint| c.locate(&status, "QmX", recorded);
         assert_eq!(at(BlockConstraint::Number(4)).unwrap().number, 4);
+        assert!(at(BlockConstraint::Hash([3; 32]))
+            .unwrap_err()
+            .to_string()
+            .contains("only has data starting at block number 4 and data for block number 3"));
         assert_eq!(
             at(BlockConstraint::Number(3)).unwrap_err().to_string(),
             "Failed to decode `block.number` value: `subgraph QmX only has data starting at block \

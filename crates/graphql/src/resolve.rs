@@ -240,7 +240,12 @@ fn enter_top_level(
     let status = state.status(deployment)?;
     let constraint = BlockConstraint::parse(argument(ctx, "block").as_ref())?;
     let policy = ErrorPolicy::parse(argument(ctx, "subgraphError").as_ref())?;
-    let block = constraint.locate(status, &deployment.id)?;
+    let block = constraint.locate(status, &deployment.id, |hash| {
+        deployment
+            .store
+            .block_by_hash(hash)
+            .map_err(QueryError::store)
+    })?;
     let field = ctx.ctx.field();
     state.record(TopLevelField {
         response_key: field.alias().unwrap_or(field.name()).to_string(),

@@ -291,6 +291,12 @@ pub trait QueryStore: Send + Sync {
 
     /// Progress and failure state, for `_meta`.
     fn status(&self) -> Result<DeploymentStatus>;
+
+    /// A committed block of this deployment by hash, with its timestamp: for `block: { hash }`
+    /// queries. `None` for a block that was never committed (only blocks with triggers and the
+    /// last block of each indexed range are: every head a client has seen), was reverted by a
+    /// reorg, or whose history was pruned.
+    fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Option<(BlockPtr, u64)>>;
 }
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -455,5 +461,9 @@ impl QueryStore for Deployment {
 
     fn status(&self) -> Result<DeploymentStatus> {
         Deployment::status(self)
+    }
+
+    fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Option<(BlockPtr, u64)>> {
+        on_backend!(self, d => d.block_by_hash(hash))
     }
 }

@@ -555,8 +555,14 @@ fn recent_blocks_follow_commits_and_reverts(backend: Backend) {
         [(ptr(9), 90), (ptr(5), 50), (ptr(3), 30)]
     );
     assert_eq!(d.recent_blocks(1).unwrap(), [(ptr(9), 90)]);
+    assert_eq!(d.block_by_hash(&ptr(5).hash).unwrap(), Some((ptr(5), 50)));
+    assert_eq!(d.block_by_hash(&ptr(4).hash).unwrap(), None);
     d.revert_to(ptr(5), 50).unwrap();
     assert_eq!(d.recent_blocks(10).unwrap(), [(ptr(5), 50), (ptr(3), 30)]);
+    assert_eq!(d.block_by_hash(&ptr(9).hash).unwrap(), None, "reverted");
+    d.prune(5).unwrap();
+    assert_eq!(d.block_by_hash(&ptr(3).hash).unwrap(), None, "pruned");
+    assert_eq!(d.block_by_hash(&ptr(5).hash).unwrap(), Some((ptr(5), 50)));
 }
 
 fn reopens_a_deployment_with_its_stored_schema(backend: Backend) {

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 use sprig_store::{DeploymentStatus, EntityQuery, Filter, OrderDirection, QueryStore};
-use sprig_value::{Entity, EntityKey, Value};
+use sprig_value::{BlockPtr, Entity, EntityKey, Value};
 
 use crate::values::compare;
 
@@ -92,6 +92,15 @@ impl QueryStore for MemoryStore {
 
     fn status(&self) -> Result<DeploymentStatus> {
         Ok(self.status.lock().unwrap().clone())
+    }
+
+    /// Only the head is recorded.
+    fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Option<(BlockPtr, u64)>> {
+        let status = self.status.lock().unwrap();
+        Ok(status
+            .head
+            .filter(|head| &head.hash == hash)
+            .map(|head| (head, status.head_timestamp.unwrap_or(0))))
     }
 }
 

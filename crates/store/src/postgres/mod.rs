@@ -534,6 +534,14 @@ impl QueryStore for PostgresDeployment {
     fn status(&self) -> Result<DeploymentStatus> {
         PostgresDeployment::status(self)
     }
+
+    fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Option<(BlockPtr, u64)>> {
+        let (inner, hash) = (Arc::clone(&self.inner), *hash);
+        self.inner
+            .store
+            .read(move |db| meta::block_by_hash(db, &inner.layout, &hash))
+            .context("cannot look up a block by hash")
+    }
 }
 
 #[cfg(test)]

@@ -431,6 +431,15 @@ impl Layout {
             "CREATE TABLE IF NOT EXISTS {} (\n  number {int8} PRIMARY KEY,\n  hash {blob} NOT NULL,\n  timestamp {int8} NOT NULL\n)",
             self.blocks
         ));
+        // For `block: { hash }` queries.
+        let hash_index = match self.dialect {
+            Dialect::Sqlite => quote(&format!("{}$hash", unquote(&self.blocks))),
+            Dialect::Postgres => quote("blocks$hash"),
+        };
+        ddl.push(format!(
+            "CREATE INDEX IF NOT EXISTS {hash_index} ON {}(hash)",
+            self.blocks
+        ));
         ddl.push(format!(
             "CREATE TABLE IF NOT EXISTS {} (\n  region {text} NOT NULL,\n  block {int8} NOT NULL,\n  digest {blob} NOT NULL,\n  PRIMARY KEY (region, block)\n)",
             self.poi

@@ -311,14 +311,31 @@ pub(crate) fn recent_blocks(
         ),
         &[int(i64::try_from(limit).unwrap_or(i64::MAX))],
     )?;
-    rows.iter()
-        .map(|row| {
-            let row = Row(row);
-            let ptr = block_ptr(Some(row.int(0)?), Some(row.blob(1)?))?
-                .ok_or_else(|| anyhow!("block row without a hash"))?;
-            Ok((ptr, u64::try_from(row.int(2)?)?))
-        })
-        .collect()
+    rows.iter().map(|row| block_row(Row(row))).collect()
+}
+
+/// The committed block with this hash, if recorded.
+pub(crate) fn block_by_hash(
+    db: &mut impl Db,
+    layout: &Layout,
+    hash: &[u8; 32],
+) -> Result<Option<(BlockPtr, u64)>> {
+    db.first(
+        &format!(
+            "SELECT number, hash, timestamp FROM {} WHERE hash = ?1",
+            layout.blocks
+        ),
+        &[blob(hash)],
+    )?
+    .map(|row| block_row(Row(&row)))
+    .transpose()
+}
+
+/// A `number, hash, timestamp` row of the blocks table.
+fn block_row(row: Row<'_>) -> Result<(BlockPtr, u64)> {
+    let ptr = block_ptr(Some(row.int(0)?), Some(row.blob(1)?))?
+        .ok_or_else(|| anyhow!("block row without a hash"))?;
+    Ok((ptr, u64::try_from(row.int(2)?)?))
 }
 
 /// Records this block's proof-of-indexing digests.

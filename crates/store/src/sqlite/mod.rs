@@ -471,4 +471,11 @@ impl QueryStore for SqliteDeployment {
     fn status(&self) -> Result<DeploymentStatus> {
         SqliteDeployment::status(self)
     }
+
+    fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Option<(BlockPtr, u64)>> {
+        self.inner
+            .connections
+            .read(|conn| meta::block_by_hash(&mut SqliteDb(conn), &self.inner.layout, hash))
+            .context("cannot look up a block by hash")
+    }
 }
