@@ -406,6 +406,13 @@ async fn poi(args: PoiArgs) -> Result<std::process::ExitCode> {
             head.number
         );
     }
+    if number < status.earliest_block {
+        bail!(
+            "`{}` keeps history from block {} on (indexerHints.prune); the proof of indexing at block {number} is gone",
+            args.name,
+            status.earliest_block
+        );
+    }
     let stored = deployment
         .recent_blocks(usize::MAX)?
         .into_iter()

@@ -108,8 +108,9 @@ async fn pruned_history_answers_like_full_history_from_the_earliest_block() {
         .earliest_block;
     assert_eq!(earliest, last - KEEP, "history is kept for {KEEP} blocks");
 
-    let full = serve(&full);
-    let pruned = serve(&pruned);
+    let (full_db, pruned_db) = (full, pruned);
+    let full = serve(&full_db);
+    let pruned = serve(&pruned_db);
     let accounts = |block: u64| {
         format!(
             "{{ accounts(first: 1000, orderBy: id, block: {{ number: {block} }}) {{ id balance }}
@@ -135,6 +136,57 @@ async fn pruned_history_answers_like_full_history_from_the_earliest_block() {
         pruned.query("erc20", latest).await.unwrap(),
         full.query("erc20", latest).await.unwrap()
     );
+
+    // Proofs of indexing are kept from the earliest block on, and equal the full index's.
+    assert_eq!(
+        poi(&pruned_db, "erc20", earliest),
+        poi(&full_db, "erc20", earliest)
+    );
+    let out = sprig()
+        .args([
+            "poi",
+            "--name",
+            "erc20",
+            "--block",
+            &(earliest - 1).to_string(),
+            "--db",
+        ])
+        .arg(&pruned_db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "keeps history from block {earliest} on (indexerHints.prune)"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A block named by hash is the same block as named by number.
+    for block in [earliest, last - 1] {
+        let hash = rpc(
+            anvil.url(),
+            "eth_getBlockByNumber",
+            serde_json::json!([format!("0x{block:x}"), false]),
+        )
+        .await["hash"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let by_hash = format!(
+            "{{ accounts(first: 1000, orderBy: id, block: {{ hash: \"{hash}\" }}) {{ id balance }}
+               _meta(block: {{ hash: \"{hash}\" }}) {{ block {{ number hash }} }} }}"
+        );
+        let data = pruned.query("erc20", &by_hash).await.unwrap();
+        let by_number = full.query("erc20", &accounts(block)).await.unwrap();
+        assert_eq!(
+            data["accounts"], by_number["accounts"],
+            "block {block} by hash"
+        );
+        assert_eq!(data["_meta"]["block"]["number"], serde_json::json!(block));
+        assert_eq!(data["_meta"]["block"]["hash"], serde_json::json!(hash));
+    }
 
     // Before it, the pruned index says why it cannot answer; the full one still can.
     let old = accounts(earliest - 1);
