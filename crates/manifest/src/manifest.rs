@@ -285,6 +285,34 @@ impl Manifest {
                 KNOWN_FEATURES.join(", ")
             );
         }
+        self.check_ipfs_feature()
+    }
+
+    /// graph-node's rule (specVersion 0.0.4 and later): a subgraph whose mappings import
+    /// `ipfs.cat`, `ipfs.getBlock` or `ipfs.map` must declare `ipfsOnEthereumContracts` (or its
+    /// alias `nonDeterministicIpfs`).
+    fn check_ipfs_feature(&self) -> Result<()> {
+        if self.spec_version < Version(0, 0, 4)
+            || self.has_feature("ipfsOnEthereumContracts")
+            || self.has_feature("nonDeterministicIpfs")
+        {
+            return Ok(());
+        }
+        let mappings = self
+            .data_sources
+            .iter()
+            .map(|d| (&d.name, &d.mapping))
+            .chain(self.templates.iter().map(|t| (&t.name, &t.mapping)));
+        for (name, mapping) in mappings {
+            if let Some(import) = ipfs_import(&mapping.wasm) {
+                bail!(
+                    "The feature `ipfsOnEthereumContracts` is used by the subgraph but it is not \
+                     declared in the manifest: the mapping of `{name}` ({}) imports `{import}`; \
+                     add `features: [ipfsOnEthereumContracts]`",
+                    mapping.file.display()
+                );
+            }
+        }
         Ok(())
     }
 
@@ -315,6 +343,26 @@ const KNOWN_FEATURES: &[&str] = &[
     "ipfsOnEthereumContracts",
     "nonDeterministicIpfs",
 ];
+
+/// The first IPFS host function a wasm module imports (under any module name, as graph-node
+/// links by name). A module that does not parse imports nothing here: the runtime refuses it
+/// with a better message when it loads it.
+fn ipfs_import(wasm: &[u8]) -> Option<String> {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        let Ok(wasmparser::Payload::ImportSection(reader)) = payload else {
+            continue;
+        };
+        for import in reader.into_imports() {
+            let Ok(import) = import else {
+                return None;
+            };
+            if matches!(import.name, "ipfs.cat" | "ipfs.getBlock" | "ipfs.map") {
+                return Some(import.name.to_string());
+            }
+        }
+    }
+    None
+}
 
 fn resolve(dir: &Path, link: &str) -> PathBuf {
     // graph-cli's build output links files by relative path; IPFS-style links are stripped.
