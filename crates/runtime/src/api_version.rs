@@ -4,24 +4,33 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::asc::Layout;
+
 /// A mapping's `apiVersion` from the manifest, e.g. `0.0.9`.
 ///
-/// It selects the AssemblyScript memory layout (0.0.5 and later: AssemblyScript 0.19 objects
-/// with headers) and the shape of the objects the host writes: `0.0.6` adds
-/// `transaction.nonce` and `block.baseFeePerGas`, `0.0.7` adds `event.receipt`, `0.0.8` makes
-/// `store.set` reject fields the schema does not have.
+/// It selects the AssemblyScript memory layout (AssemblyScript 0.6 objects up to
+/// 0.0.4, AssemblyScript 0.19 objects with headers from 0.0.5) and the shape of the objects the
+/// host writes and reads: `0.0.4` adds `functionSignature` to `ethereum.SmartContractCall`,
+/// `0.0.6` adds `transaction.nonce` and `block.baseFeePerGas`, `0.0.7` adds `event.receipt`,
+/// `0.0.8` makes `store.set` reject fields the schema does not have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ApiVersion {
     /// Always 0 so far.
     pub major: u32,
     /// Always 0 so far.
     pub minor: u32,
-    /// The version that matters: 5 to 9 are supported.
+    /// The version that matters: 3 to 9 are supported.
     pub patch: u32,
 }
 
 impl ApiVersion {
-    /// The first version with the AssemblyScript 0.19 memory layout; the oldest supported.
+    /// The oldest supported version: AssemblyScript 0.6 (graph-cli 0.17), `ethereum.call` picks
+    /// the function by name.
+    pub const V0_0_3: ApiVersion = ApiVersion::new(0, 0, 3);
+    /// The last version with the AssemblyScript 0.6 memory layout (graph-cli 0.18 to 0.20);
+    /// `ethereum.call` picks the function by its full signature.
+    pub const V0_0_4: ApiVersion = ApiVersion::new(0, 0, 4);
+    /// The first version with the AssemblyScript 0.19 memory layout.
     pub const V0_0_5: ApiVersion = ApiVersion::new(0, 0, 5);
     /// Adds `transaction.nonce` and `block.baseFeePerGas`.
     pub const V0_0_6: ApiVersion = ApiVersion::new(0, 0, 6);
@@ -41,12 +50,22 @@ impl ApiVersion {
         }
     }
 
+    /// The memory layout of this version's mappings.
+    pub(crate) fn layout(self) -> Layout {
+        if self <= ApiVersion::V0_0_4 {
+            Layout::AssemblyScript06
+        } else {
+            Layout::AssemblyScript019
+        }
+    }
+
     /// Fails unless this runtime can run mappings of this version.
     pub(crate) fn check_supported(self) -> anyhow::Result<()> {
-        if self < ApiVersion::V0_0_5 {
+        if self < ApiVersion::V0_0_3 {
             anyhow::bail!(
-                "apiVersion {self} is not supported yet: this runtime implements the \
-                 AssemblyScript 0.19 memory layout of apiVersion 0.0.5 to {}",
+                "apiVersion {self} is not supported: this runtime runs apiVersion {} to {} \
+                 (graph-cli 0.17 and later build 0.0.3 or newer)",
+                ApiVersion::V0_0_3,
                 ApiVersion::V0_0_9
             );
         }
@@ -103,11 +122,26 @@ mod tests {
     }
 
     #[test]
-    fn supports_0_0_5_to_0_0_9() {
+    fn supports_0_0_3_to_0_0_9() {
+        assert!(ApiVersion::V0_0_3.check_supported().is_ok());
+        assert!(ApiVersion::V0_0_4.check_supported().is_ok());
         assert!(ApiVersion::V0_0_5.check_supported().is_ok());
         assert!(ApiVersion::V0_0_9.check_supported().is_ok());
-        let old = ApiVersion::new(0, 0, 4).check_supported().unwrap_err();
-        assert!(old.to_string().contains("not supported yet"), "{old}");
+        let old = ApiVersion::new(0, 0, 2).check_supported().unwrap_err();
+        assert!(
+            old.to_string().contains(
+                "apiVersion 0.0.2 is not supported: this runtime runs apiVersion 0.0.3 to 0.0.9"
+            ),
+            "{old}"
+        );
         assert!(ApiVersion::new(0, 0, 10).check_supported().is_err());
+    }
+
+    #[test]
+    fn layouts_split_at_0_0_5() {
+        assert_eq!(ApiVersion::V0_0_3.layout(), Layout::AssemblyScript06);
+        assert_eq!(ApiVersion::V0_0_4.layout(), Layout::AssemblyScript06);
+        assert_eq!(ApiVersion::V0_0_5.layout(), Layout::AssemblyScript019);
+        assert_eq!(ApiVersion::V0_0_9.layout(), Layout::AssemblyScript019);
     }
 }

@@ -27,13 +27,19 @@ const FUEL: u64 = 1 << 32;
 pub const KINDS: u8 = 9;
 
 /// Decodes the object at `ptr` in a guest memory that starts with `image` (the rest of its
-/// `pages` 64 KiB pages zero) as the value kind `kind % KINDS`. Returns the value's debug
-/// rendering, or the error message. Panics if the decoder fails in a way it must not: by
+/// `pages` 64 KiB pages zero) as the value kind `kind % KINDS`, in the AssemblyScript 0.6
+/// layout (apiVersion 0.0.4) when `kind / KINDS` is odd and the 0.19 one (0.0.9) otherwise.
+/// Returns the value's debug rendering, or the error message. Panics if the decoder fails in a way it must not: by
 /// panicking itself, or with an error that is not deterministic (bad guest memory is always
 /// the mapping's fault).
 pub fn decode(image: &[u8], pages: u32, ptr: u32, kind: u8) -> Result<String, String> {
     let engine = engine();
-    let mut store = Store::new(engine, state());
+    let api_version = if (kind / KINDS) % 2 == 1 {
+        ApiVersion::V0_0_4
+    } else {
+        ApiVersion::V0_0_9
+    };
+    let mut store = Store::new(engine, state(api_version));
     store.set_fuel(FUEL).expect("fuel is enabled");
     let pages = pages.clamp(1, 16);
     let memory = Memory::new(&mut store, MemoryType::new(pages, Some(pages))).expect("memory");
@@ -49,7 +55,7 @@ pub fn decode(image: &[u8], pages: u32, ptr: u32, kind: u8) -> Result<String, St
     store.data_mut().heap.attach(Exports {
         memory,
         allocate,
-        id_of_type,
+        id_of_type: Some(id_of_type),
     });
 
     let mut cx = wasmtime::AsContextMut::as_context_mut(&mut store);
@@ -65,7 +71,7 @@ pub fn decode(image: &[u8], pages: u32, ptr: u32, kind: u8) -> Result<String, St
         7 => reader.read::<DynSolValue>(ptr).map(|v| format!("{v:?}")),
         _ => reader
             .read::<SmartContractCall>(ptr)
-            .map(|v| format!("{} {}", v.contract_name, v.function_signature)),
+            .map(|v| format!("{} {}", v.contract_name, v.function())),
     };
     result.map_err(|e| {
         assert_eq!(
@@ -129,7 +135,7 @@ impl EthereumCalls for NoChain {
     }
 }
 
-fn state() -> HostState {
+fn state(api_version: ApiVersion) -> HostState {
     let schema =
         Arc::new(Schema::parse("type Thing @entity(immutable: true) { id: ID! }").unwrap());
     HostState {
@@ -152,14 +158,14 @@ fn state() -> HostState {
             chain: Arc::new(NoChain),
             schema,
         },
-        api_version: ApiVersion::V0_0_9,
+        api_version,
         gas_limit: FUEL,
         metered: true,
         io_timeout: None,
         clock: None,
         limiter: MemoryLimiter::new(16 << 16),
         ipfs: None,
-        heap: Heap::new(Arc::default()),
+        heap: Heap::new(Arc::default(), api_version.layout()),
     }
 }
 
@@ -218,7 +224,8 @@ mod tests {
                 }
             }
             let ptr = rng.word(len);
-            let kind = rng.below(u64::from(KINDS)) as u8;
+            // Both layouts (see `decode`).
+            let kind = rng.below(u64::from(2 * KINDS)) as u8;
             match decode(&image, 1 + rng.below(2) as u32, ptr, kind) {
                 Ok(_) => ok += 1,
                 Err(_) => err += 1,
@@ -237,5 +244,15 @@ mod tests {
         assert!(decode(&image, 1, 70_000, 0)
             .unwrap_err()
             .contains("out of bounds"));
+
+        // AssemblyScript 0.6: the length in UTF-16 units at ptr, then the units.
+        let mut image = vec![0u8; 64];
+        image[8..12].copy_from_slice(&2u32.to_le_bytes());
+        image[12..16].copy_from_slice(&[b'h', 0, b'i', 0]);
+        assert_eq!(decode(&image, 1, 8, KINDS), Ok("\"hi\"".to_string()));
+        image[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode(&image, 1, 8, KINDS)
+            .unwrap_err()
+            .contains("object size limit exceeded"));
     }
 }

@@ -60,6 +60,7 @@ mod limits;
 mod module;
 mod runtime;
 mod source_map;
+mod start;
 mod state;
 mod trigger;
 

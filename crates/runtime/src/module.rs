@@ -8,7 +8,7 @@ use anyhow::Context;
 use wasmtime::{AsContextMut, ExternType, InstancePre, Linker, Module, Store, UpdateDeadline};
 
 use crate::api_version::ApiVersion;
-use crate::asc::{place, Exports, Heap, Objects, TypeIds};
+use crate::asc::{place, Exports, Heap, Layout, Objects, TypeIds};
 use crate::cache::{self, CacheStatus};
 use crate::clock::HandlerClock;
 use crate::config::FUEL_YIELD_INTERVAL;
@@ -18,6 +18,7 @@ use crate::host;
 use crate::limits::MemoryLimiter;
 use crate::runtime::Shared;
 use crate::source_map::SourceMap;
+use crate::start;
 use crate::state::HostState;
 use crate::trigger::MappingTrigger;
 
@@ -61,14 +62,6 @@ pub struct HandlerResult {
     pub gas_used: u64,
 }
 
-/// Exports every graph-cli mapping of apiVersion 0.0.5 or later has, with their types.
-const REQUIRED_EXPORTS: [(&str, &str); 4] = [
-    ("memory", "memory"),
-    ("allocate", "func (i32) -> (i32)"),
-    ("id_of_type", "func (i32) -> (i32)"),
-    ("_start", "func () -> ()"),
-];
-
 impl MappingModule {
     pub(crate) fn compile(
         runtime: Arc<Shared>,
@@ -80,14 +73,18 @@ impl MappingModule {
         api_version
             .check_supported()
             .with_context(|| format!("cannot load mapping `{name}`"))?;
+        // AssemblyScript 0.6 modules initialise their globals in a start section, which must
+        // run after the heap is attached.
+        let wasm = start::defer_start_section(wasm);
         let (module, cache_status) = cache::load_or_compile(
             &runtime.engine,
             runtime.config.cache_dir.as_deref(),
-            wasm,
+            &wasm,
             &runtime.config.codegen_settings(),
         )
         .with_context(|| format!("mapping `{name}` is not a valid wasm module for this runtime"))?;
-        check_exports(&module).with_context(|| format!("cannot load mapping `{name}`"))?;
+        check_exports(&module, api_version.layout())
+            .with_context(|| format!("cannot load mapping `{name}`"))?;
 
         let mut linker = Linker::new(&runtime.engine);
         let mut linked = BTreeSet::new();
@@ -171,7 +168,10 @@ impl MappingModule {
             clock: config.timeout.map(HandlerClock::start),
             limiter: MemoryLimiter::new(config.max_memory_bytes),
             ipfs: self.inner.runtime.ipfs.clone(),
-            heap: Heap::new(Arc::clone(&self.inner.type_ids)),
+            heap: Heap::new(
+                Arc::clone(&self.inner.type_ids),
+                self.inner.api_version.layout(),
+            ),
         };
         let mut store = Store::new(&self.inner.runtime.engine, state);
         store.limiter(|state| &mut state.limiter);
@@ -252,22 +252,14 @@ impl MappingModule {
             .instance_pre
             .instantiate_async(&mut *store)
             .await?;
-        // `compile` checked that these exist with the right kinds.
-        let memory = instance
-            .get_memory(&mut *store, "memory")
-            .ok_or_else(|| deterministic!("the mapping does not export `memory`"))?;
-        let allocate = instance.get_typed_func::<u32, u32>(&mut *store, "allocate")?;
-        let id_of_type = instance.get_typed_func::<u32, u32>(&mut *store, "id_of_type")?;
-        store.data_mut().heap.attach(Exports {
-            memory,
-            allocate,
-            id_of_type,
-        });
+        // `compile` checked that the exports exist with the right kinds.
+        let layout = self.inner.api_version.layout();
+        let exports = Exports::of(&instance, &mut *store, layout)?;
+        store.data_mut().heap.attach(exports);
 
-        let start = instance.get_typed_func::<(), ()>(&mut *store, "_start")?;
-        start.call_async(&mut *store, ()).await?;
+        start::run_top_level(store, &instance, layout).await?;
 
-        let mut objects = Objects::new();
+        let mut objects = Objects::new(layout);
         let root = trigger.write(&mut objects, self.inner.api_version);
         let argument = place(&mut store.as_context_mut(), objects, root).await?;
 
@@ -290,9 +282,11 @@ impl std::fmt::Debug for MappingModule {
     }
 }
 
-/// Checks the exports `REQUIRED_EXPORTS` names, listing all that are missing or mistyped.
-fn check_exports(module: &Module) -> anyhow::Result<()> {
-    let missing: Vec<String> = REQUIRED_EXPORTS
+/// Checks the exports graph-cli mappings of `layout` have, listing all that are missing or
+/// mistyped.
+fn check_exports(module: &Module, layout: Layout) -> anyhow::Result<()> {
+    let missing: Vec<String> = layout
+        .required_exports()
         .iter()
         .filter(|(name, kind)| {
             module.get_export(name).map(|ty| describe(&ty)).as_deref() != Some(*kind)
@@ -301,8 +295,8 @@ fn check_exports(module: &Module) -> anyhow::Result<()> {
         .collect();
     if !missing.is_empty() {
         anyhow::bail!(
-            "the module lacks exports that graph-cli mappings of apiVersion 0.0.5 and later \
-             have: {}",
+            "the module lacks exports that {} have: {}",
+            layout.describe(),
             missing.join(", ")
         );
     }

@@ -221,11 +221,25 @@ async fn features_outside_the_pinned_set_are_refused() {
 async fn old_api_versions_are_refused_with_a_clear_error() {
     let runtime = MappingRuntime::new(config()).unwrap();
     let error = runtime
+        .load("old", &test_wasm(), "0.0.2".parse().unwrap())
+        .err()
+        .unwrap();
+    assert!(
+        format!("{error:#}").contains(
+            "apiVersion 0.0.2 is not supported: this runtime runs apiVersion 0.0.3 to 0.0.9"
+        ),
+        "{error:#}"
+    );
+    // An AssemblyScript 0.19 module declared as apiVersion 0.0.4 lacks 0.6's allocator.
+    let error = runtime
         .load("old", &test_wasm(), "0.0.4".parse().unwrap())
         .err()
         .unwrap();
     assert!(
-        format!("{error:#}").contains("apiVersion 0.0.4 is not supported yet"),
+        format!("{error:#}").contains(
+            "the module lacks exports that AssemblyScript 0.6 mappings (apiVersion 0.0.4 and \
+             older) have: `memory.allocate`: func (i32) -> (i32)"
+        ),
         "{error:#}"
     );
 }

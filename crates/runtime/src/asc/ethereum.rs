@@ -136,25 +136,45 @@ impl ToAsc for DynSolValue {
     }
 }
 
-/// graph-ts `ethereum.SmartContractCall` (apiVersion 0.0.4 and later), read by `ethereum.call`.
+/// graph-ts `ethereum.SmartContractCall`, read by `ethereum.call`: `{ contractName,
+/// contractAddress, functionName, functionSignature, functionParams }`; before apiVersion
+/// 0.0.4 without `functionSignature`.
 pub(crate) struct SmartContractCall {
     pub contract_name: String,
     pub contract_address: Address,
     pub function_name: String,
-    pub function_signature: String,
+    /// `name(inputs):(outputs)`; `None` before apiVersion 0.0.4, where the function is found by
+    /// name alone.
+    pub function_signature: Option<String>,
     pub function_params: Vec<DynSolValue>,
+}
+
+impl SmartContractCall {
+    /// The function's signature, or its name where there is none, for messages.
+    pub fn function(&self) -> &str {
+        self.function_signature
+            .as_deref()
+            .unwrap_or(&self.function_name)
+    }
 }
 
 impl FromAsc for SmartContractCall {
     fn from_asc(reader: &mut Reader<'_, '_>, ptr: u32) -> Result<SmartContractCall, HostError> {
-        let mut fields = reader.fields(ptr, 20)?;
-        let pointers: [u32; 5] = std::array::from_fn(|_| fields.u32());
+        let has_signature = reader.api_version() >= ApiVersion::V0_0_4;
+        let count = if has_signature { 5 } else { 4 };
+        let mut fields = reader.fields(ptr, 4 * count)?;
+        let pointers: Vec<u32> = (0..count).map(|_| fields.u32()).collect();
+        let (signature, params) = if has_signature {
+            (Some(pointers[3]), pointers[4])
+        } else {
+            (None, pointers[3])
+        };
         Ok(SmartContractCall {
             contract_name: reader.read(pointers[0])?,
             contract_address: Address::from(reader.read::<[u8; 20]>(pointers[1])?),
             function_name: reader.read(pointers[2])?,
-            function_signature: reader.read(pointers[3])?,
-            function_params: reader.array(pointers[4])?,
+            function_signature: signature.map(|p| reader.read(p)).transpose()?,
+            function_params: reader.array(params)?,
         })
     }
 }
@@ -349,6 +369,7 @@ mod tests {
     use alloy::primitives::Bytes;
 
     use super::*;
+    use crate::asc::Layout;
 
     fn block() -> Block {
         Block {
@@ -414,33 +435,46 @@ mod tests {
         }
     }
 
-    /// `rtSize` of the object `ptr` points to: its number of (4-byte pointer) fields × 4.
+    /// The number of (4-byte pointer) fields of the object `ptr` points to: its `rtSize` / 4;
+    /// for AssemblyScript 0.6 objects, which have no size, the bytes up to the image's end (the
+    /// object was written last) / 4.
     fn fields(objects: &Objects, ptr: ObjPtr) -> usize {
-        let at = ptr.0 as usize - 4;
-        u32::from_le_bytes(objects.image[at..at + 4].try_into().unwrap()) as usize / 4
+        let at = ptr.0 as usize;
+        match objects.layout() {
+            Layout::AssemblyScript019 => {
+                u32::from_le_bytes(objects.image[at - 4..at].try_into().unwrap()) as usize / 4
+            }
+            Layout::AssemblyScript06 => (objects.image.len() - at) / 4,
+        }
     }
 
     #[test]
     fn trigger_objects_follow_the_api_version() {
         for (version, block_fields, tx_fields, event_fields) in [
+            (ApiVersion::V0_0_4, 14, 8, 7),
             (ApiVersion::V0_0_5, 14, 8, 7),
             (ApiVersion::V0_0_6, 15, 9, 7),
             (ApiVersion::V0_0_7, 15, 9, 8),
             (ApiVersion::V0_0_9, 15, 9, 8),
         ] {
-            let mut objects = Objects::new();
-            let mut writer = TriggerWriter {
-                objects: &mut objects,
-                api_version: version,
+            // One object image each, so that the object measured is the last one written.
+            let count = |write: &dyn Fn(&mut TriggerWriter) -> ObjPtr| {
+                let mut objects = Objects::new(version.layout());
+                let mut writer = TriggerWriter {
+                    objects: &mut objects,
+                    api_version: version,
+                };
+                let ptr = write(&mut writer);
+                fields(&objects, ptr)
             };
-            let b = writer.block(&block());
-            let tx = writer.transaction(&transaction());
-            let event = writer.event(&log(), &[], &block(), &transaction(), None);
-            let call = writer.call(&call(), &[], &[], &block(), &transaction());
-            assert_eq!(fields(&objects, b), block_fields, "block at {version}");
-            assert_eq!(fields(&objects, call), 6, "call at {version}");
-            assert_eq!(fields(&objects, tx), tx_fields, "transaction at {version}");
-            assert_eq!(fields(&objects, event), event_fields, "event at {version}");
+            let b = count(&|w| w.block(&block()));
+            let tx = count(&|w| w.transaction(&transaction()));
+            let event = count(&|w| w.event(&log(), &[], &block(), &transaction(), None));
+            let call = count(&|w| w.call(&call(), &[], &[], &block(), &transaction()));
+            assert_eq!(b, block_fields, "block at {version}");
+            assert_eq!(call, 6, "call at {version}");
+            assert_eq!(tx, tx_fields, "transaction at {version}");
+            assert_eq!(event, event_fields, "event at {version}");
         }
     }
 

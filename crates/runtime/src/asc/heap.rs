@@ -1,18 +1,21 @@
 //! Where host-written objects go in guest memory: graph-node's arena over the module's
-//! `allocate` export, and the per-module cache of class ids from `id_of_type`.
+//! allocator export (`allocate`, or `memory.allocate` for AssemblyScript 0.6), and the
+//! per-module cache of class ids from `id_of_type`.
 //!
-//! The arena asks `allocate` for chunks of at least 10,000 bytes and carves objects out of
+//! The arena asks the allocator for chunks of at least 10,000 bytes and carves objects out of
 //! them; the rest of a chunk that is too small for the next image is abandoned (the
-//! AssemblyScript stub runtime never frees, and the instance dies with the trigger). Objects
-//! start 12 bytes into a chunk, so that payloads (after the 20-byte header) are 16-byte aligned
-//! like the ones AssemblyScript allocates.
+//! AssemblyScript stub runtime and 0.6's arena never free, and the instance dies with the
+//! trigger). AssemblyScript 0.19 objects start 12 bytes into a chunk, so that payloads (after
+//! the 20-byte header) are 16-byte aligned like the ones AssemblyScript allocates;
+//! AssemblyScript 0.6 objects, which have no header, start at the chunk (8-byte aligned).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wasmtime::{Memory, StoreContextMut, TypedFunc};
+use wasmtime::{AsContextMut, Instance, Memory, StoreContextMut, TypedFunc};
 
+use super::layout::Layout;
 use super::memory::GuestMemory;
 use super::write::{ObjPtr, Objects, ToAsc};
 use super::TypeIndex;
@@ -22,17 +25,44 @@ use crate::state::HostState;
 
 /// Smallest chunk the arena requests from the guest allocator (graph-node's value).
 const MIN_CHUNK: u32 = 10_000;
-/// Bytes skipped at the start of a chunk so that payloads are 16-byte aligned.
-const CHUNK_SKIP: u32 = 12;
+/// Bytes skipped at the start of a chunk so that AssemblyScript 0.19 payloads are 16-byte
+/// aligned.
+const CHUNK_SKIP_019: u32 = 12;
 
 /// The exports the host needs to read and write objects.
 #[derive(Clone)]
 pub(crate) struct Exports {
     pub memory: Memory,
-    /// `allocate(size: usize): usize`, graph-ts's wrapper of the stub runtime's `__alloc`.
+    /// `allocate(size: usize): usize`, graph-ts's wrapper of the stub runtime's `__alloc`, or
+    /// AssemblyScript 0.6's `memory.allocate` ([`Layout::allocator`]).
     pub allocate: TypedFunc<u32, u32>,
-    /// `id_of_type(index: TypeId): usize`.
-    pub id_of_type: TypedFunc<u32, u32>,
+    /// `id_of_type(index: TypeId): usize`; AssemblyScript 0.6 modules have none (their objects
+    /// carry no class id).
+    pub id_of_type: Option<TypedFunc<u32, u32>>,
+}
+
+impl Exports {
+    /// The exports a module of `layout` has (checked when it was loaded).
+    pub fn of(
+        instance: &Instance,
+        mut store: impl AsContextMut,
+        layout: Layout,
+    ) -> wasmtime::Result<Exports> {
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| deterministic!("the mapping does not export `memory`"))?;
+        let allocate = instance.get_typed_func::<u32, u32>(&mut store, layout.allocator())?;
+        let id_of_type = if layout.has_class_ids() {
+            Some(instance.get_typed_func::<u32, u32>(&mut store, "id_of_type")?)
+        } else {
+            None
+        };
+        Ok(Exports {
+            memory,
+            allocate,
+            id_of_type,
+        })
+    }
 }
 
 /// Class ids of one module, filled on first use and shared by all its instances.
@@ -56,6 +86,7 @@ impl TypeIds {
 
 /// The host's view of one instance's heap.
 pub(crate) struct Heap {
+    layout: Layout,
     exports: Option<Exports>,
     /// Next free byte of the current chunk, and how many bytes are left in it.
     arena_start: u32,
@@ -64,9 +95,10 @@ pub(crate) struct Heap {
 }
 
 impl Heap {
-    /// A heap whose exports are not known yet (before instantiation).
-    pub fn new(type_ids: Arc<TypeIds>) -> Heap {
+    /// A heap of objects in `layout` whose exports are not known yet (before instantiation).
+    pub fn new(type_ids: Arc<TypeIds>, layout: Layout) -> Heap {
         Heap {
+            layout,
             exports: None,
             arena_start: 0,
             arena_free: 0,
@@ -77,6 +109,11 @@ impl Heap {
     /// Sets the exports once the instance exists.
     pub fn attach(&mut self, exports: Exports) {
         self.exports = Some(exports);
+    }
+
+    /// The memory layout of the mapping's objects.
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     pub fn exports(&self) -> Result<&Exports, HostError> {
@@ -97,7 +134,7 @@ pub(crate) fn write_value<'a, 'b, T: ToAsc + ?Sized>(
     cx: &'a mut StoreContextMut<'b, HostState>,
     value: &T,
 ) -> impl Future<Output = wasmtime::Result<u32>> + Send + use<'a, 'b, T> {
-    let mut objects = Objects::new();
+    let mut objects = Objects::new(cx.data().heap.layout);
     let root = value.to_asc(&mut objects);
     place(cx, objects, root)
 }
@@ -107,8 +144,9 @@ pub(crate) fn write_value_opt<'a, 'b, T: ToAsc>(
     cx: &'a mut StoreContextMut<'b, HostState>,
     value: Option<&T>,
 ) -> impl Future<Output = wasmtime::Result<u32>> + Send + use<'a, 'b, T> {
+    let layout = cx.data().heap.layout;
     let encoded = value.map(|value| {
-        let mut objects = Objects::new();
+        let mut objects = Objects::new(layout);
         let root = value.to_asc(&mut objects);
         (objects, root)
     });
@@ -133,6 +171,7 @@ pub(crate) async fn place(
         mut image,
         relocations,
         classes,
+        ..
     } = objects;
     let len = u32::try_from(image.len())
         .map_err(|_| deterministic!("cannot write {} bytes into a 32-bit memory", image.len()))?;
@@ -168,7 +207,12 @@ async fn type_id(
     if let Some(id) = heap.type_ids.get(index) {
         return Ok(id);
     }
-    let id_of_type = heap.exports()?.id_of_type.clone();
+    let Some(id_of_type) = heap.exports()?.id_of_type.clone() else {
+        return Err(deterministic!(
+            "the mapping has no `id_of_type` export to name the class of a {index:?}"
+        )
+        .into());
+    };
     let type_ids = Arc::clone(&heap.type_ids);
     let result = if cx.data().metered {
         let fuel = cx.get_fuel()?;
@@ -194,26 +238,31 @@ async fn type_id(
 async fn reserve(cx: &mut StoreContextMut<'_, HostState>, len: u32) -> wasmtime::Result<u32> {
     let heap = &mut cx.data_mut().heap;
     if len > heap.arena_free {
+        let allocator = heap.layout.allocator();
+        let skip = match heap.layout {
+            Layout::AssemblyScript019 => CHUNK_SKIP_019,
+            Layout::AssemblyScript06 => 0,
+        };
         let size = len
-            .checked_add(CHUNK_SKIP)
+            .checked_add(skip)
             .ok_or_else(|| deterministic!("cannot allocate {len} bytes in a 32-bit memory"))?
             .max(MIN_CHUNK);
         let allocate = heap.exports()?.allocate.clone();
         let chunk = allocate
             .call_async(&mut *cx, size)
             .await
-            .map_err(|e| e.context("the mapping's `allocate` export failed"))?;
+            .map_err(|e| e.context(format!("the mapping's `{allocator}` export failed")))?;
         // The whole chunk must be addressable, so that carving from it never overflows.
-        let start = chunk.checked_add(size).map(|_| chunk + CHUNK_SKIP);
+        let start = chunk.checked_add(size).map(|_| chunk + skip);
         let Some(start) = start else {
             return Err(deterministic!(
-                "the mapping's `allocate({size})` returned {chunk}, which leaves no room"
+                "the mapping's `{allocator}({size})` returned {chunk}, which leaves no room"
             )
             .into());
         };
         let heap = &mut cx.data_mut().heap;
         heap.arena_start = start;
-        heap.arena_free = size - CHUNK_SKIP;
+        heap.arena_free = size - skip;
     }
     let heap = &mut cx.data_mut().heap;
     let start = heap.arena_start;

@@ -1,14 +1,19 @@
 //! Decoding AssemblyScript objects from guest memory into Rust values.
 //!
 //! A [`Reader`] follows pointers through guest memory, copying each object out through
-//! [`GuestMemory`] after charging gas for its bytes. It enforces the nesting limit (each pointer
+//! [`GuestMemory`] after charging gas for its bytes, in the mapping's [`Layout`]: an
+//! AssemblyScript 0.19 object's size is in its header, an AssemblyScript 0.6 object's size
+//! follows from its class (its fields, or the length a string or buffer starts with). It enforces the nesting limit (each pointer
 //! followed is one level) and the size limit on single objects. Everything a reader rejects is a
 //! deterministic error: the same bytes are rejected on every machine.
 
 use sprig_value::{BigDecimal, BigInt};
 use wasmtime::StoreContextMut;
 
+use super::layout::Layout;
 use super::memory::GuestMemory;
+use super::write::BUFFER_PREFIX_06;
+use crate::api_version::ApiVersion;
 use crate::error::{deterministic, HostError};
 use crate::gas;
 use crate::limits::{MAX_NESTING, MAX_OBJECT_BYTES};
@@ -18,17 +23,25 @@ use crate::state::HostState;
 pub(crate) struct Reader<'a, 'b> {
     cx: &'a mut StoreContextMut<'b, HostState>,
     memory: GuestMemory,
+    layout: Layout,
     depth: u32,
 }
 
 impl<'a, 'b> Reader<'a, 'b> {
     pub fn new(cx: &'a mut StoreContextMut<'b, HostState>) -> Result<Reader<'a, 'b>, HostError> {
         let memory = cx.data().heap.memory()?;
+        let layout = cx.data().heap.layout();
         Ok(Reader {
             cx,
             memory,
+            layout,
             depth: 0,
         })
+    }
+
+    /// The apiVersion of the mapping, for classes whose fields depend on it.
+    pub fn api_version(&self) -> ApiVersion {
+        self.cx.data().api_version
     }
 
     /// Reads the `T` that `ptr` points to. `null` is an error.
@@ -67,43 +80,70 @@ impl<'a, 'b> Reader<'a, 'b> {
         self.memory.read(&*self.cx, ptr, len)
     }
 
-    /// The `rtSize` in the header of the object at `ptr`.
+    /// A little-endian `u32` at `ptr`, charging gas first.
+    fn u32_at(&mut self, ptr: u32) -> Result<u32, HostError> {
+        gas::charge(self.cx, gas::PER_BYTE_COPIED * 4)?;
+        self.memory.read_u32(&*self.cx, ptr)
+    }
+
+    /// The `rtSize` in the header of the AssemblyScript 0.19 object at `ptr`.
     fn object_size(&mut self, ptr: u32) -> Result<u32, HostError> {
         let header = ptr
             .checked_sub(4)
             .ok_or_else(|| deterministic!("Subtract overflow on pointer: {ptr}"))?;
-        gas::charge(self.cx, gas::PER_BYTE_COPIED * 4)?;
-        self.memory.read_u32(&*self.cx, header)
+        self.u32_at(header)
     }
 
-    /// The payload of the object at `ptr`: `rtSize` bytes.
-    pub fn payload(&mut self, ptr: u32) -> Result<Vec<u8>, HostError> {
-        let size = self.object_size(ptr)?;
-        self.bytes(ptr, size)
+    /// The UTF-16LE code units of the `String` at `ptr`.
+    pub fn string_units(&mut self, ptr: u32) -> Result<Vec<u8>, HostError> {
+        match self.layout {
+            Layout::AssemblyScript019 => {
+                let size = self.object_size(ptr)?;
+                self.bytes(ptr, size)
+            }
+            Layout::AssemblyScript06 => {
+                let length = self.u32_at(ptr)?;
+                let units = ptr.checked_add(4).ok_or_else(|| {
+                    deterministic!("string at {ptr} ends past the end of a 32-bit memory")
+                })?;
+                let size = length
+                    .checked_mul(2)
+                    .ok_or_else(|| too_large(u64::from(length) * 2))?;
+                self.bytes(units, size)
+            }
+        }
     }
 
     /// The fields of a class instance at `ptr` whose layout takes `size` bytes.
     pub fn fields(&mut self, ptr: u32, size: u32) -> Result<FieldReader, HostError> {
-        let bytes = self.payload(ptr)?;
-        if bytes.len() < size as usize {
-            return Err(deterministic!(
-                "object at {ptr} has {} bytes, expected at least {size}",
-                bytes.len()
-            ));
-        }
+        let bytes = match self.layout {
+            Layout::AssemblyScript019 => {
+                let object_size = self.object_size(ptr)?;
+                let bytes = self.bytes(ptr, object_size)?;
+                if bytes.len() < size as usize {
+                    return Err(deterministic!(
+                        "object at {ptr} has {} bytes, expected at least {size}",
+                        bytes.len()
+                    ));
+                }
+                bytes
+            }
+            // No header: the class says how many bytes it has.
+            Layout::AssemblyScript06 => self.bytes(ptr, size)?,
+        };
         Ok(FieldReader { bytes, offset: 0 })
     }
 
-    /// The bytes a `Uint8Array` view `{buffer, dataStart, byteLength}` at `ptr` shows. The view
-    /// may start anywhere in its buffer (`subarray`), but must lie within it.
+    /// The bytes a `Uint8Array` view at `ptr` shows. The view may start anywhere in its buffer
+    /// (`subarray`), but must lie within it.
     pub fn uint8_array(&mut self, ptr: u32) -> Result<Vec<u8>, HostError> {
-        let (data_start, byte_length) = self.view(ptr, 12, 1)?;
+        let (data_start, byte_length) = self.view(ptr, View::TypedArray)?;
         self.bytes(data_start, byte_length)
     }
 
     /// The element pointers of an `Array<T>` of objects at `ptr`.
     pub fn array_pointers(&mut self, ptr: u32) -> Result<Vec<u32>, HostError> {
-        let (data_start, byte_length) = self.view(ptr, 16, 4)?;
+        let (data_start, byte_length) = self.view(ptr, View::Array { element_size: 4 })?;
         let bytes = self.bytes(data_start, byte_length)?;
         Ok(bytes
             .chunks_exact(4)
@@ -120,37 +160,78 @@ impl<'a, 'b> Reader<'a, 'b> {
         values
     }
 
-    /// The data range of an array-like view at `ptr` whose layout is `{buffer, dataStart,
-    /// byteLength}` (typed arrays, 12 bytes) or `{buffer, dataStart, byteLength, length}`
-    /// (`Array<T>`, 16 bytes, `length` elements of `element_size` bytes). Checks that the range
-    /// lies within the buffer.
-    fn view(&mut self, ptr: u32, layout: u32, element_size: u32) -> Result<(u32, u32), HostError> {
-        let mut fields = self.fields(ptr, layout)?;
+    /// The address and byte length of the data an array-like object at `ptr` shows, checked to
+    /// lie within its buffer.
+    ///
+    /// AssemblyScript 0.19: typed arrays are `{buffer, dataStart, byteLength}` and `Array<T>`
+    /// `{buffer, dataStart, byteLength, length}`; the buffer's size is in its header.
+    /// AssemblyScript 0.6: typed arrays are `{buffer, byteOffset, byteLength}` and `Array<T>`
+    /// `{buffer, length}` (from the start of the data); the buffer starts with its size.
+    fn view(&mut self, ptr: u32, view: View) -> Result<(u32, u32), HostError> {
+        let size = match (self.layout, view) {
+            (Layout::AssemblyScript019, View::TypedArray) => 12,
+            (Layout::AssemblyScript019, View::Array { .. }) => 16,
+            (Layout::AssemblyScript06, View::TypedArray) => 12,
+            (Layout::AssemblyScript06, View::Array { .. }) => 8,
+        };
+        let mut fields = self.fields(ptr, size)?;
         let buffer = fields.u32();
-        let data_start = fields.u32();
-        let mut byte_length = fields.u32();
-        if layout == 16 {
+        if buffer == 0 {
+            return Err(deterministic!("array at {ptr} has a null buffer"));
+        }
+        let (data, buffer_size) = match self.layout {
+            Layout::AssemblyScript019 => (buffer, self.object_size(buffer)?),
+            Layout::AssemblyScript06 => {
+                let data = buffer.checked_add(BUFFER_PREFIX_06).ok_or_else(|| {
+                    deterministic!("array at {ptr} has a buffer at {buffer}, past the memory")
+                })?;
+                (data, self.u32_at(buffer)?)
+            }
+        };
+        let (offset, mut byte_length) = match self.layout {
+            Layout::AssemblyScript019 => {
+                let data_start = fields.u32();
+                let offset = data_start.checked_sub(buffer).ok_or_else(|| {
+                    deterministic!(
+                        "array at {ptr} starts at {data_start}, before its buffer at {buffer}"
+                    )
+                })?;
+                (offset, fields.u32())
+            }
+            Layout::AssemblyScript06 => match view {
+                View::TypedArray => (fields.u32(), fields.u32()),
+                View::Array { .. } => (0, 0),
+            },
+        };
+        if let View::Array { element_size } = view {
             let length = fields.u32();
             byte_length = length
                 .checked_mul(element_size)
                 .filter(|&n| n <= MAX_OBJECT_BYTES)
                 .ok_or_else(|| too_large(u64::from(length) * u64::from(element_size)))?;
         }
-        if buffer == 0 {
-            return Err(deterministic!("array at {ptr} has a null buffer"));
-        }
-        let buffer_size = self.object_size(buffer)?;
-        let offset = data_start.checked_sub(buffer).ok_or_else(|| {
-            deterministic!("array at {ptr} starts at {data_start}, before its buffer at {buffer}")
-        })?;
         if u64::from(offset) + u64::from(byte_length) > u64::from(buffer_size) {
             return Err(deterministic!(
                 "array at {ptr} views {byte_length} bytes at offset {offset} of a buffer of \
                  {buffer_size} bytes"
             ));
         }
-        Ok((data_start, byte_length))
+        // `data + offset` lies within the buffer, which lies within the memory (checked when
+        // the bytes are read); an address past 4 GiB cannot.
+        let start = data.checked_add(offset).ok_or_else(|| {
+            deterministic!("array at {ptr} views data past the end of a 32-bit memory")
+        })?;
+        Ok((start, byte_length))
     }
+}
+
+/// The two kinds of array-like objects.
+#[derive(Clone, Copy)]
+enum View {
+    /// `Uint8Array` and the other typed arrays: a byte length.
+    TypedArray,
+    /// `Array<T>`: a number of elements of `element_size` bytes.
+    Array { element_size: u32 },
 }
 
 fn check_size(len: u32) -> Result<(), HostError> {
@@ -206,7 +287,7 @@ pub(crate) trait FromAsc: Sized {
 /// U+0000 is removed, as graph-node does (Postgres text cannot hold it).
 impl FromAsc for String {
     fn from_asc(reader: &mut Reader<'_, '_>, ptr: u32) -> Result<String, HostError> {
-        let bytes = reader.payload(ptr)?;
+        let bytes = reader.string_units(ptr)?;
         decode_utf16(&bytes)
     }
 }

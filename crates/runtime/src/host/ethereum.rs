@@ -39,14 +39,16 @@ pub(crate) fn call(mut caller: Caller<'_, HostState>, (call,): (u32,)) -> HostFu
                 deterministic!(
                     "Failed to encode the arguments of {}::{}: {e}",
                     call.contract_name,
-                    call.function_signature
+                    call.function()
                 )
             })?;
         let chain = state.ctx.chain.clone();
         let block = state.ctx.block;
         let description = format!(
             "ethereum.call to {} ({}::{}) at block {block}",
-            call.contract_address, call.contract_name, call.function_signature
+            call.contract_address,
+            call.contract_name,
+            call.function()
         );
         let response = ask_node(
             cx.data(),
@@ -160,7 +162,8 @@ impl ToAsc for WrappedBool {
 }
 
 /// The function `call` names: by contract name among the data source's ABIs, then by name and
-/// graph-ts's signature `name(inputs):(outputs)`.
+/// graph-ts's signature `name(inputs):(outputs)`; before apiVersion 0.0.4 (no signature), the
+/// first function of that name in the ABI, as graph-node picks it.
 fn find_function<'a>(
     abis: &'a [sprig_manifest::Abi],
     call: &SmartContractCall,
@@ -175,17 +178,29 @@ fn find_function<'a>(
                 call.contract_name
             )
         })?;
-    abi.contract
+    let overloads = abi
+        .contract
         .function(&call.function_name)
-        .into_iter()
-        .flatten()
-        .find(|f| signature(f) == call.function_signature)
+        .filter(|overloads| !overloads.is_empty())
+        .ok_or_else(|| {
+            deterministic!(
+                "Unknown function \"{}::{}\" called from WASM runtime",
+                call.contract_name,
+                call.function_name
+            )
+        })?;
+    let Some(wanted) = &call.function_signature else {
+        return Ok(&overloads[0]);
+    };
+    overloads
+        .iter()
+        .find(|f| signature(f) == *wanted)
         .ok_or_else(|| {
             deterministic!(
                 "Unknown function \"{}::{}\" with signature `{}` called from WASM runtime",
                 call.contract_name,
                 call.function_name,
-                call.function_signature
+                wanted
             )
         })
 }
