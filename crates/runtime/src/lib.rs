@@ -23,9 +23,11 @@
 //! - `config`: [`RuntimeConfig`] and the wasmtime engine settings consensus depends on.
 //! - `cache`: the on-disk cache of compiled modules.
 //! - `runtime` / `module`: [`MappingRuntime`], [`MappingModule`] and the per-trigger run.
-//! - `asc`: the AssemblyScript memory ABI (apiVersion 0.0.5 and later): guest memory access,
-//!   object layouts, and conversions to and from Rust values. The only code that touches guest
-//!   memory.
+//! - `asc`: the AssemblyScript memory ABI in its two layouts (AssemblyScript 0.19 for apiVersion
+//!   0.0.5 and later, 0.6 for 0.0.3 and 0.0.4): guest memory access, object layouts, and
+//!   conversions to and from Rust values. The only code that touches guest memory.
+//! - `start`: a module's top-level code (a deferred wasm start section, `_start`), run once the
+//!   host can write into its memory.
 //! - `host`: the host functions a mapping imports (`store.set`, `bigInt.plus`, ...), linked by
 //!   import name.
 //! - [`MappingError`]: the two error classes, decided where an error is made.
