@@ -1,17 +1,39 @@
-//! End to end: the apiVersion 0.0.4 example (examples/legacy-erc20, built by graph-cli 0.20 with
-//! AssemblyScript 0.6) indexed by the real `sprig` binary from the erc20 example's chain. Its
-//! entities must hold what the apiVersion 0.0.9 erc20 subgraph stores for the same chain, plus
-//! the block and transaction fields the chain's raw answers give.
+//! End to end: the legacy example (examples/legacy-erc20: one mapping built by graph-cli 0.20 as
+//! apiVersion 0.0.4 and by graph-cli 0.17 as apiVersion 0.0.3, both with AssemblyScript 0.6)
+//! indexed by the real `sprig` binary from the erc20 example's chain. Its entities must hold what
+//! the apiVersion 0.0.9 erc20 subgraph stores for the same chain, plus the block and transaction
+//! fields the chain's raw answers give; the two legacy builds must store the same.
 
 mod support;
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
 
 use alloy::dyn_abi::{DynSolType, DynSolValue};
 use serde_json::{json, Value};
 use support::*;
 
 const TRANSFERS: u32 = 40;
+
+/// Runs `sprig index` on the apiVersion 0.0.3 build, under a name of its own.
+fn index_v003(url: &str, db: &Path, until: u64) -> Output {
+    sprig()
+        .arg("index")
+        .arg(repo().join("examples/legacy-erc20/v0.0.3/build/subgraph.yaml"))
+        .args([
+            "--name",
+            "legacy-erc20-v003",
+            "--rpc",
+            url,
+            "--until",
+            &until.to_string(),
+        ])
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("sprig runs")
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn legacy_mapping_stores_what_the_current_one_does() {
@@ -27,7 +49,10 @@ async fn legacy_mapping_stores_what_the_current_one_does() {
     );
     assert_ok(&index("legacy-erc20", anvil.url(), &legacy_db, last_block));
     assert_ok(&index("erc20", anvil.url(), &current_db, last_block));
+    let v003_db = dir.path().join("v003.sqlite");
+    assert_ok(&index_v003(anvil.url(), &v003_db, last_block));
     let (legacy, current) = (serve(&legacy_db), serve(&current_db));
+    let v003 = serve(&v003_db);
 
     // The token: three eth_calls (one through try_), BigInt sums.
     let fields = "name symbol decimals totalSupply transferCount";
@@ -185,4 +210,31 @@ async fn legacy_mapping_stores_what_the_current_one_does() {
         data["account"]["transfersOut"].as_array().unwrap().len(),
         want
     );
+
+    // The apiVersion 0.0.3 build (graph-ts 0.17: ethereum.call by function name, imports from
+    // module `index`) stores exactly what the 0.0.4 build does.
+    for (collection, fields) in [
+        (
+            "tokens",
+            "id name symbol decimals totalSupply transferCount",
+        ),
+        ("accounts", "id address balance balanceDecimal"),
+        (
+            "transfers",
+            "id from { id } to { id } value blockNumber blockHash timestamp transaction txFrom \
+             txIndex selector logIndex",
+        ),
+        ("memos", "id sender text data num flag summary"),
+    ] {
+        let want = legacy
+            .all("legacy-erc20", collection, fields)
+            .await
+            .unwrap();
+        let got = v003
+            .all("legacy-erc20-v003", collection, fields)
+            .await
+            .unwrap();
+        assert!(!want.is_empty(), "{collection}");
+        assert_eq!(got, want, "{collection}");
+    }
 }
