@@ -2,7 +2,8 @@
 //! protocol on loopback). Its handler reads the CID each event announces with `ipfs.cat` and
 //! `ipfs.getBlock`: small and multi-block files of CIDv0 and CIDv1 layouts come back whole, an
 //! invalid CID and a file over `--ipfs-max-file-bytes` are `null`, and a file the gateway does not
-//! have yet makes sprig retry the block (nothing recorded) until it appears.
+//! have yet makes sprig retry the block (nothing recorded) until it appears; a gateway sending
+//! wrong bytes for a CID is refused.
 
 mod support;
 
@@ -169,4 +170,60 @@ async fn ipfs_cat_reads_verified_files_and_retries_missing_ones() {
         .await
         .unwrap();
     assert_eq!(got["files"], Value::Array(expected));
+}
+
+/// A gateway that answers a CID with other bytes is not believed: the block is retried and,
+/// as the bytes stay wrong, indexing halts with the reason; nothing of the block is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gateway_sending_wrong_bytes_is_refused() {
+    let gateway = Gateway::spawn().unwrap();
+    let cid = gateway
+        .add(b"the real content", Layout::default())
+        .await
+        .unwrap();
+    gateway.corrupt(&cid).await.unwrap();
+    let anvil = anvil();
+    let out = std::process::Command::new("node")
+        .arg(repo().join("examples/ipfs/scripts/emit.mjs"))
+        .arg(anvil.url())
+        .arg(&cid)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let block = summary["published"][0]["block"].as_u64().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipfs.sqlite");
+    let out = sprig()
+        .arg("index")
+        .arg(manifest("ipfs"))
+        .args(["--rpc", anvil.url(), "--until", &block.to_string()])
+        .args(["--ipfs", gateway.url()])
+        .args(["--retry-backoff", "0.05", "--max-retries", "1"])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("do not hash to {cid}; refused"))
+            && stderr.contains(&format!("indexing halted at block {block}")),
+        "{stderr}"
+    );
+    // The failing block is the first with a trigger: nothing was committed at all.
+    let server = serve(&db);
+    let response = server.query_raw("ipfs", "{ files { id } }").await.unwrap();
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has not started syncing yet"),
+        "{response}"
+    );
 }
