@@ -255,4 +255,30 @@ mod tests {
             .unwrap_err()
             .contains("object size limit exceeded"));
     }
+
+    /// AssemblyScript 0.6 views `{buffer, byteOffset, byteLength}` over a buffer
+    /// `[byteLength][padding][data]`: read within the buffer, refused past it.
+    #[test]
+    fn decodes_assemblyscript_06_views_within_their_buffers() {
+        let words = |image: &mut Vec<u8>, at: usize, words: &[u32]| {
+            for (i, w) in words.iter().enumerate() {
+                image[at + 4 * i..at + 4 * i + 4].copy_from_slice(&w.to_le_bytes());
+            }
+        };
+        let bytes_kind = KINDS + 1;
+        let mut image = vec![0u8; 64];
+        words(&mut image, 16, &[4, 0, 0x0403_0201]); // buffer: 4 bytes 1, 2, 3, 4
+        words(&mut image, 40, &[16, 1, 2]); // view: 2 bytes from offset 1
+        assert_eq!(decode(&image, 1, 40, bytes_kind), Ok("[2, 3]".to_string()));
+        words(&mut image, 40, &[16, 3, 2]);
+        assert_eq!(
+            decode(&image, 1, 40, bytes_kind).unwrap_err(),
+            "array at 40 views 2 bytes at offset 3 of a buffer of 4 bytes"
+        );
+        words(&mut image, 40, &[0, 0, 0]);
+        assert_eq!(
+            decode(&image, 1, 40, bytes_kind).unwrap_err(),
+            "array at 40 has a null buffer"
+        );
+    }
 }

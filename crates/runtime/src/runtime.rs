@@ -80,8 +80,9 @@ impl MappingRuntime {
     ///
     /// `name` identifies the mapping in errors (e.g. the data source's name). Fails if the wasm
     /// does not validate with the pinned feature set, if it imports functions the runtime does
-    /// not provide (all are listed), if it lacks the exports graph-cli mappings have (`memory`,
-    /// `allocate`, `id_of_type`, `_start`), or if `api_version` is not supported.
+    /// not provide (all are listed), if it lacks the exports graph-cli mappings of
+    /// `api_version` have (`memory`, and `allocate`, `id_of_type`, `_start` from 0.0.5 on,
+    /// `memory.allocate` before), or if `api_version` is not supported (0.0.3 to 0.0.9 are).
     pub fn load(
         &self,
         name: &str,
