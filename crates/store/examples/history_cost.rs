@@ -33,7 +33,11 @@ const KEEP: u64 = 10;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let entities: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(20_000);
+    let entities: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(20_000);
     let rounds: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(10);
     let dir = tempfile::tempdir()?;
     let requested = std::env::var("SPRIG_BENCH_DB").ok();
@@ -131,7 +135,11 @@ fn sqlite_versions(location: &str) -> Result<Option<u64>> {
     }
     let conn = rusqlite::Connection::open(location)?;
     // The first deployment of a fresh database has id 1.
-    Ok(Some(conn.query_row("SELECT count(*) FROM sgd1_account", [], |r| r.get(0))?))
+    Ok(Some(conn.query_row(
+        "SELECT count(*) FROM sgd1_account",
+        [],
+        |r| r.get(0),
+    )?))
 }
 
 /// Median latency of "the 100 largest balances" and of a lookup by id, at the latest block.
@@ -276,6 +284,13 @@ fn none_baseline(path: &Path, entities: u64, rounds: u64) -> Result<()> {
         lookups.push(start.elapsed());
     }
     let size = sqlite_size(&path.display().to_string());
-    report("none (SQLite)", rate, Some(entities), size, median(tops), median(lookups));
+    report(
+        "none (SQLite)",
+        rate,
+        Some(entities),
+        size,
+        median(tops),
+        median(lookups),
+    );
     Ok(())
 }

@@ -37,4 +37,3 @@ pub fn account(i: u64, round: u64) -> (EntityKey, Entity) {
     ]);
     (key, data)
 }
-
