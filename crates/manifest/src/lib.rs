@@ -13,6 +13,6 @@ pub mod schema;
 
 pub use manifest::{
     Abi, BlockHandler, BlockHandlerFilter, CallHandler, DataSource, DataSourceTemplate,
-    EventHandler, Manifest, Mapping, Prune, Source, Version,
+    EventHandler, Manifest, Mapping, Prune, Source, TemplateKind, Version,
 };
 pub use schema::{BaseType, EntityType, Field, FieldType, ScalarType, Schema};

@@ -107,10 +107,31 @@ pub struct Source {
 #[derive(Clone, Debug)]
 pub struct DataSourceTemplate {
     pub name: String,
+    /// Empty for a file template, which has no network.
     pub network: String,
-    /// The ABI the created data sources' events are decoded with.
+    /// The ABI the created data sources' events are decoded with (empty for a file template).
     pub abi: String,
     pub mapping: Mapping,
+    /// What the created data sources follow.
+    pub kind: TemplateKind,
+}
+
+/// What the data sources created from a template follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TemplateKind {
+    /// A contract (`kind: ethereum`): `dataSource.create` passes its address.
+    Ethereum,
+    /// A file on IPFS (`kind: file/ipfs`, specVersion 0.0.7 and later): `dataSource.create`
+    /// passes its CID (optionally with a path), and `handler` receives the file's bytes once.
+    /// Its mapping's `entities` are the only types it may write (unknown names dropped).
+    File { handler: String },
+}
+
+impl DataSourceTemplate {
+    /// Whether this is a file (`file/ipfs`) template.
+    pub fn is_file(&self) -> bool {
+        matches!(self.kind, TemplateKind::File { .. })
+    }
 }
 
 /// A contract ABI from `mapping.abis`.
@@ -199,7 +220,9 @@ impl Manifest {
 
     /// Parses manifest text whose links are relative to `dir`.
     pub fn from_yaml(text: &str, dir: &Path) -> Result<Manifest> {
-        let raw: RawManifest = serde_yaml::from_str(text)?;
+        let yaml: serde_yaml::Value = serde_yaml::from_str(text)?;
+        refuse_static_file_data_sources(&yaml)?;
+        let raw: RawManifest = serde_yaml::from_value(yaml)?;
         let spec_version: Version = raw.spec_version.parse().context("specVersion")?;
         ensure!(
             (MIN_SPEC_VERSION..=MAX_SPEC_VERSION).contains(&spec_version),
@@ -218,7 +241,7 @@ impl Manifest {
         let mut templates = Vec::new();
         for (i, t) in raw.templates.into_iter().enumerate() {
             let name = t.name.clone();
-            let t = convert_template(t, dir, &mut files)
+            let t = convert_template(t, dir, &mut files, spec_version, &schema)
                 .with_context(|| format!("templates[{i}] (`{name}`)"))?;
             templates.push(t);
         }
@@ -364,6 +387,23 @@ fn ipfs_import(wasm: &[u8]) -> Option<String> {
     None
 }
 
+/// graph-node resolves file data sources only as templates; a static one would have no CID.
+fn refuse_static_file_data_sources(yaml: &serde_yaml::Value) -> Result<()> {
+    let Some(data_sources) = yaml.get("dataSources").and_then(|d| d.as_sequence()) else {
+        return Ok(());
+    };
+    for (i, ds) in data_sources.iter().enumerate() {
+        let kind = ds.get("kind").and_then(|k| k.as_str()).unwrap_or_default();
+        if kind.starts_with("file/") {
+            let name = ds.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+            bail!(
+                "dataSources[{i}] (`{name}`): static file data sources are not supported: a                  `{kind}` data source must be a template, created by a handler with                  `dataSource.create` and the file's CID"
+            );
+        }
+    }
+    Ok(())
+}
+
 fn resolve(dir: &Path, link: &str) -> PathBuf {
     // graph-cli's build output links files by relative path; IPFS-style links are stripped.
     let link = link.strip_prefix("/ipfs/").unwrap_or(link);
@@ -442,20 +482,77 @@ fn convert_template(
     raw: RawTemplate,
     dir: &Path,
     files: &mut FileCache,
+    spec_version: Version,
+    schema: &Schema,
 ) -> Result<DataSourceTemplate> {
+    match raw.kind.as_str() {
+        "ethereum" | "ethereum/contract" => {}
+        "file/ipfs" => return convert_file_template(raw, dir, files, spec_version, schema),
+        other => bail!(
+            "template kind `{other}` is not supported (supported: ethereum, ethereum/contract, \
+             file/ipfs)"
+        ),
+    }
+    let source = raw
+        .source
+        .ok_or_else(|| anyhow!("an `{}` template needs `source.abi`", raw.kind))?;
     ensure!(
-        raw.kind == "ethereum" || raw.kind == "ethereum/contract",
-        "template kind `{}` is not supported yet (supported: ethereum, ethereum/contract)",
+        raw.mapping.handler.is_none(),
+        "`mapping.handler` is only for file templates; an `{}` template has eventHandlers, \
+         callHandlers or blockHandlers",
         raw.kind
     );
-    let mapping = convert_mapping(raw.mapping, &raw.source.abi, dir, files)?;
-    check_abi_and_events(&mapping, &raw.source.abi)?;
+    let mapping = convert_mapping(raw.mapping, &source.abi, dir, files)?;
+    check_abi_and_events(&mapping, &source.abi)?;
     check_block_handlers(&mapping.block_handlers)?;
     Ok(DataSourceTemplate {
         name: raw.name,
         network: raw.network.unwrap_or_default(),
-        abi: raw.source.abi,
+        abi: source.abi,
         mapping,
+        kind: TemplateKind::Ethereum,
+    })
+}
+
+/// A `file/ipfs` template: one handler taking the file's bytes, and the entity types it may
+/// write (graph-node drops names the schema does not define, with a warning).
+fn convert_file_template(
+    mut raw: RawTemplate,
+    dir: &Path,
+    files: &mut FileCache,
+    spec_version: Version,
+    schema: &Schema,
+) -> Result<DataSourceTemplate> {
+    ensure!(
+        spec_version >= Version(0, 0, 7),
+        "file data sources (`{}`) need specVersion 0.0.7 or later, but the manifest has \
+         {spec_version}",
+        raw.kind
+    );
+    let handler = raw
+        .mapping
+        .handler
+        .take()
+        .ok_or_else(|| anyhow!("a `{}` template needs `mapping.handler`", raw.kind))?;
+    ensure!(
+        raw.mapping.event_handlers.is_empty()
+            && raw.mapping.call_handlers.is_empty()
+            && raw.mapping.block_handlers.is_empty(),
+        "a `{}` template has only `mapping.handler`, not eventHandlers, callHandlers or \
+         blockHandlers",
+        raw.kind
+    );
+    let mut mapping = convert_mapping(raw.mapping, "", dir, files)?;
+    // graph-node drops names that are not entity types (it logs a warning); so does Sprig.
+    mapping
+        .entities
+        .retain(|name| schema.entity_type(name).is_some());
+    Ok(DataSourceTemplate {
+        name: raw.name,
+        network: raw.network.unwrap_or_default(),
+        abi: String::new(),
+        mapping,
+        kind: TemplateKind::File { handler },
     })
 }
 
@@ -843,7 +940,8 @@ struct RawTemplate {
     kind: String,
     name: String,
     network: Option<String>,
-    source: RawTemplateSource,
+    /// Absent for file templates.
+    source: Option<RawTemplateSource>,
     mapping: RawMapping,
 }
 
@@ -866,6 +964,8 @@ struct RawMapping {
     block_handlers: Vec<RawBlockHandler>,
     #[serde(default)]
     call_handlers: Vec<RawCallHandler>,
+    /// The handler of a file template.
+    handler: Option<String>,
     file: String,
 }
 
