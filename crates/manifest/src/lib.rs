@@ -8,9 +8,11 @@
 //! Architecture invariant: this crate does no I/O besides reading the subgraph's own files, and
 //! knows nothing about the chain, wasm execution, or storage.
 
+pub mod declared_calls;
 pub mod manifest;
 pub mod schema;
 
+pub use declared_calls::{CallArg, DeclaredCall};
 pub use manifest::{
     Abi, BlockHandler, BlockHandlerFilter, CallHandler, DataSource, DataSourceTemplate,
     EventHandler, Manifest, Mapping, Prune, Source, TemplateKind, Version,

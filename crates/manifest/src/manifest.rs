@@ -4,7 +4,7 @@
 //! ABIs, wasm), resolving links relative to the manifest's folder, and checks graph-node's
 //! validation rules.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -16,6 +16,7 @@ use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde::Deserialize;
 use sprig_value::{Entity, Value};
 
+use crate::declared_calls::{self, DeclaredCall};
 use crate::schema::{self, Schema};
 
 /// A `major.minor.patch` version (`specVersion`, `apiVersion`).
@@ -170,6 +171,9 @@ pub struct EventHandler {
     pub receipt: bool,
     /// The ABI event the log is decoded with.
     pub abi_event: Event,
+    /// Declared `eth_call`s (`calls:`), made before the handler runs so that its own calls are
+    /// answered without a round trip.
+    pub calls: Vec<DeclaredCall>,
 }
 
 /// A `blockHandlers` entry.
@@ -308,7 +312,47 @@ impl Manifest {
                 KNOWN_FEATURES.join(", ")
             );
         }
+        self.check_declared_calls()?;
         self.check_ipfs_feature()
+    }
+
+    /// graph-node's specVersion rules for declared calls: `calls:` needs 1.2.0, struct field
+    /// access in them 1.4.0.
+    fn check_declared_calls(&self) -> Result<()> {
+        let mappings = self
+            .data_sources
+            .iter()
+            .map(|d| (&d.name, &d.mapping))
+            .chain(self.templates.iter().map(|t| (&t.name, &t.mapping)));
+        for (name, mapping) in mappings {
+            for handler in &mapping.event_handlers {
+                let Some(first) = handler.calls.first() else {
+                    continue;
+                };
+                let at = || format!("`{name}`, handler `{}`", handler.handler);
+                ensure!(
+                    self.spec_version >= Version(1, 2, 0),
+                    "{}: declared calls (`calls:`, here `{}: {}`) need specVersion 1.2.0 or \
+                     later, but the manifest has {}",
+                    at(),
+                    first.label,
+                    first.expr,
+                    self.spec_version
+                );
+                if let Some(call) = handler.calls.iter().find(|c| c.uses_struct_fields()) {
+                    ensure!(
+                        self.spec_version >= Version(1, 4, 0),
+                        "{}: declared call `{}: {}` reads a struct field, which needs \
+                         specVersion 1.4.0 or later, but the manifest has {}",
+                        at(),
+                        call.label,
+                        call.expr,
+                        self.spec_version
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// graph-node's rule (specVersion 0.0.4 and later): a subgraph whose mappings import
@@ -615,8 +659,9 @@ fn convert_mapping(
     let mut event_handlers = Vec::new();
     for h in raw.event_handlers {
         event_handlers.push(
-            convert_event_handler(h.clone(), &abis)
-                .with_context(|| format!("eventHandlers: `{}`", h.event))?,
+            convert_event_handler(h.clone(), &abis).with_context(|| {
+                format!("eventHandlers: `{}` (handler `{}`)", h.event, h.handler)
+            })?,
         );
     }
     let block_handlers = raw
@@ -754,7 +799,9 @@ fn convert_event_handler(raw: RawEventHandler, abis: &[Abi]) -> Result<EventHand
             })
             .collect()
     };
+    let calls = declared_calls::resolve(&raw.calls, &abi_event, abis)?;
     Ok(EventHandler {
+        calls,
         topic_filters: [
             parse_topics(&raw.topic1)?,
             parse_topics(&raw.topic2)?,
@@ -985,6 +1032,9 @@ struct RawEventHandler {
     topic3: Option<Vec<String>>,
     #[serde(default)]
     receipt: bool,
+    /// Declared calls by label.
+    #[serde(default)]
+    calls: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]

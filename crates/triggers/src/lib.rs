@@ -509,6 +509,7 @@ mod tests {
             handler: name.into(),
             receipt: false,
             abi_event,
+            calls: Vec::new(),
         }
     }
 
