@@ -72,6 +72,12 @@ pub struct StoredDataSource {
     pub context: Option<Entity>,
     /// The block in which it was created.
     pub creation_block: u64,
+    /// 0 for a contract data source; a file data source's own region (1, 2, ... in creation
+    /// order), which its entities are stored under.
+    pub causality_region: i64,
+    /// The block at which a file data source's handler ran (it never runs again); `None` while
+    /// it waits for its file, and always for contract data sources.
+    pub done_at: Option<u64>,
 }
 
 /// A deterministic failure of the subgraph, stored with the block it happened at.
@@ -100,6 +106,13 @@ pub struct BlockWrite {
     /// Proof-of-indexing digests of this block, per causality region (only regions whose
     /// digest changed).
     pub poi: Vec<(String, Vec<u8>)>,
+    /// Entities created by file data sources' handlers at this block, each under the file data
+    /// source's causality region (never 0). File data sources only insert: an id that exists
+    /// in any region is an error.
+    pub file_entities: Vec<(i64, EntityKey, Entity)>,
+    /// The causality regions of the file data sources whose handler ran at this block; their
+    /// `done_at` becomes this block.
+    pub done_data_sources: Vec<i64>,
 }
 
 /// The stored state of a deployment's progress.
@@ -179,7 +192,8 @@ pub trait WritableStore: EntityReader {
     fn recent_blocks(&self, limit: usize) -> Result<Vec<(BlockPtr, u64)>>;
 
     /// Undoes every block after `block`: removes versions created after it, reopens versions
-    /// closed after it, drops data sources created after it, and moves the head to `block`.
+    /// closed after it, drops data sources created after it, marks file data sources done
+    /// after it as waiting again, and moves the head to `block`.
     /// `block` must not be before the earliest kept block.
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()>;
 

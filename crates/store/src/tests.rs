@@ -615,6 +615,8 @@ fn revert_restores_the_earlier_state_exactly(backend: Backend) {
         params: vec![format!("0x{n:040x}")],
         context: Some(entity(&[("n", Value::Int(n as i32))])),
         creation_block: n,
+        causality_region: 0,
+        done_at: None,
     };
     let mut write = block(vec![
         insert(token("a", &[("supply", big(1))])),
@@ -1193,6 +1195,8 @@ fn data_sources_keep_creation_order(backend: Backend) {
         params: vec!["0xabc".into()],
         context,
         creation_block: block,
+        causality_region: 0,
+        done_at: None,
     };
     let first = vec![ds("B", 1, None), ds("A", 1, Some(entity(&[("x", big(1))])))];
     d.transact_block(
@@ -1217,6 +1221,120 @@ fn data_sources_keep_creation_order(backend: Backend) {
     assert_eq!(d.data_sources().unwrap().len(), 3);
     d.revert_to(ptr(2), 0).unwrap();
     assert_eq!(d.data_sources().unwrap(), first);
+}
+
+/// A file data source of causality region `region`, created at `block`.
+fn file_data_source(region: i64, block: u64) -> StoredDataSource {
+    StoredDataSource {
+        template: "TokenFile".into(),
+        params: vec![format!("bafkfile{region}")],
+        context: None,
+        creation_block: block,
+        causality_region: region,
+        done_at: None,
+    }
+}
+
+fn file_data_sources_write_in_their_own_region(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
+    d.transact_block(
+        ptr(1),
+        0,
+        BlockWrite {
+            modifications: vec![insert(token("onchain", &[]))],
+            data_sources: vec![file_data_source(1, 1), file_data_source(2, 1)],
+            ..BlockWrite::default()
+        },
+    )
+    .unwrap();
+    d.transact_block(
+        ptr(2),
+        0,
+        BlockWrite {
+            file_entities: vec![(1, token_key("file"), token("file", &[("supply", big(7))]))],
+            done_data_sources: vec![1],
+            ..BlockWrite::default()
+        },
+    )
+    .unwrap();
+    // Queries see every region; handlers (the entity reader) only the onchain one.
+    assert_eq!(query_ids(&d, vec![]), ["file", "onchain"]);
+    assert_eq!(
+        d.find(&token_key("file"), None).unwrap().unwrap()["supply"],
+        big(7)
+    );
+    assert!(d.get(&token_key("file")).unwrap().is_none());
+    assert!(d.get(&token_key("onchain")).unwrap().is_some());
+    let mut file = token("file2", &[]);
+    file.insert("owner".into(), Value::Bytes(vec![1].into()));
+    d.transact_block(
+        ptr(3),
+        0,
+        BlockWrite {
+            file_entities: vec![(2, token_key("file2"), file)],
+            done_data_sources: vec![2],
+            ..BlockWrite::default()
+        },
+    )
+    .unwrap();
+    assert!(d
+        .get_derived("Token", "owner", &Id::Bytes(vec![1].into()))
+        .unwrap()
+        .is_empty());
+    let done: Vec<(i64, Option<u64>)> = d
+        .data_sources()
+        .unwrap()
+        .iter()
+        .map(|ds| (ds.causality_region, ds.done_at))
+        .collect();
+    assert_eq!(done, [(1, Some(2)), (2, Some(3))]);
+
+    // An id taken in any region cannot be created again; a done data source is not done twice;
+    // region 0 is not a file data source's.
+    for (write, error) in [
+        (
+            BlockWrite {
+                file_entities: vec![(2, token_key("onchain"), token("onchain", &[]))],
+                ..BlockWrite::default()
+            },
+            "Token[onchain] already exists",
+        ),
+        (
+            BlockWrite {
+                done_data_sources: vec![1],
+                ..BlockWrite::default()
+            },
+            "no waiting file data source has causality region 1",
+        ),
+        (
+            BlockWrite {
+                file_entities: vec![(0, token_key("x"), token("x", &[]))],
+                ..BlockWrite::default()
+            },
+            "causality region 0 is not a file data source's",
+        ),
+    ] {
+        let err = format!("{:#}", d.transact_block(ptr(4), 0, write).unwrap_err());
+        assert!(err.contains(error), "{err}");
+    }
+
+    // A revert forgets the file entities written after the ancestor and makes their data
+    // sources wait again.
+    d.revert_to(ptr(2), 0).unwrap();
+    assert_eq!(query_ids(&d, vec![]), ["file", "onchain"]);
+    let done: Vec<Option<u64>> = d
+        .data_sources()
+        .unwrap()
+        .iter()
+        .map(|ds| ds.done_at)
+        .collect();
+    assert_eq!(done, [Some(2), None]);
+    d.revert_to(ptr(1), 0).unwrap();
+    assert_eq!(query_ids(&d, vec![]), ["onchain"]);
+    assert_eq!(
+        d.data_sources().unwrap(),
+        [file_data_source(1, 1), file_data_source(2, 1)]
+    );
 }
 
 fn the_entity_cache_runs_on_the_store(backend: Backend) {
@@ -1343,6 +1461,7 @@ on_both_backends!(
     refuses_a_different_schema,
     deployments_in_one_file_are_separate,
     data_sources_keep_creation_order,
+    file_data_sources_write_in_their_own_region,
     the_entity_cache_runs_on_the_store,
     explains_bad_queries,
 );
@@ -1371,4 +1490,82 @@ fn sqlite_layout_version_1_is_upgraded() {
     assert_eq!(d.status().unwrap().earliest_block, 0);
     assert_eq!(d.prune(1).unwrap().versions, 0);
     assert_eq!(d.status().unwrap().earliest_block, 1);
+}
+
+/// A database of layout version 2 (no causality regions) opens, gains the columns with its
+/// entities and data sources intact, and takes file data sources' writes.
+#[test]
+fn sqlite_layout_version_2_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    {
+        let store = Store::open(path.to_str().unwrap()).unwrap();
+        let d = store.deployment("test", schema()).unwrap();
+        d.transact_block(
+            ptr(1),
+            10,
+            BlockWrite {
+                modifications: vec![insert(token("a", &[]))],
+                data_sources: vec![StoredDataSource {
+                    template: "Pair".into(),
+                    params: vec!["0xabc".into()],
+                    context: None,
+                    creation_block: 1,
+                    causality_region: 0,
+                    done_at: None,
+                }],
+                ..BlockWrite::default()
+            },
+        )
+        .unwrap();
+    }
+    {
+        // Back to what version 2 made.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let mut tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'sgd1_*'")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        tables.push("sgd1$data_sources".into());
+        for table in &tables {
+            conn.execute_batch(&format!(
+                "ALTER TABLE \"{table}\" DROP COLUMN causality_region"
+            ))
+            .unwrap();
+        }
+        conn.execute_batch(
+            "ALTER TABLE \"sgd1$data_sources\" DROP COLUMN done_at; PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(path.to_str().unwrap()).unwrap();
+    let d = store.deployment("test", schema()).unwrap();
+    assert_eq!(query_ids(&d, vec![]), ["a"]);
+    assert!(d.get(&token_key("a")).unwrap().is_some());
+    let stored = d.data_sources().unwrap();
+    assert_eq!((stored[0].causality_region, stored[0].done_at), (0, None));
+    d.transact_block(
+        ptr(2),
+        20,
+        BlockWrite {
+            data_sources: vec![file_data_source(1, 2)],
+            ..BlockWrite::default()
+        },
+    )
+    .unwrap();
+    d.transact_block(
+        ptr(3),
+        30,
+        BlockWrite {
+            file_entities: vec![(1, token_key("f"), token("f", &[]))],
+            done_data_sources: vec![1],
+            ..BlockWrite::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(query_ids(&d, vec![]), ["a", "f"]);
+    assert!(d.get(&token_key("f")).unwrap().is_none());
 }

@@ -12,8 +12,14 @@
 //! id          text | bytes | int8 (by the id type)
 //! block_from  first block the version is visible at
 //! block_to    first block it is not (NULL = current); mutable types only
+//! causality_region  0 for onchain writes, the file data source's region for its writes
 //! <field>...  one column per stored field, nullable
 //! ```
+//!
+//! graph-node adds `causality_region` only to the tables of types that file templates list in
+//! `entities`; Sprig adds it to every table (it costs nothing on rows that keep the default), so
+//! a layout depends on the schema alone. Ids stay unique across regions, as graph-node's
+//! exclusion constraint on `(id, block_range)` keeps them.
 //!
 //! Both backends store the same values: BigInt and BigDecimal as the order-preserving byte keys
 //! of `numeric.rs`, lists as JSON arrays, text compared bytewise (`COLLATE "C"` in PostgreSQL),
@@ -31,7 +37,7 @@ use super::Dialect;
 use crate::validation::type_name;
 
 /// Columns every entity table has; fields may not map onto them.
-const RESERVED_COLUMNS: [&str; 4] = ["vid", "id", "block_from", "block_to"];
+const RESERVED_COLUMNS: [&str; 5] = ["vid", "id", "block_from", "block_to", "causality_region"];
 
 /// How the values of a column (or of a list column's elements) are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +132,8 @@ pub(crate) struct Table {
     pub select_list: String,
     /// The current version: binds `?1` id.
     pub current_sql: String,
+    /// The current version if onchain handlers may see it (causality region 0): binds `?1` id.
+    pub onchain_sql: String,
     /// The multi-row INSERT and close statements, built once per row count (see
     /// [`Table::insert_sql`]).
     insert_sql: [OnceLock<String>; BATCH_SIZES],
@@ -237,6 +245,11 @@ impl Table {
         if !self.immutable {
             let _ = write!(table, ",\n  block_to {}", types.int8);
         }
+        let _ = write!(
+            table,
+            ",\n  causality_region {} NOT NULL DEFAULT 0",
+            types.int8
+        );
         for column in &self.columns {
             let sql_type = if column.list {
                 types.json
@@ -424,7 +437,7 @@ impl Layout {
             ..
         } = Types::of(self.dialect);
         ddl.push(format!(
-            "CREATE TABLE IF NOT EXISTS {} (\n  vid {vid},\n  template TEXT NOT NULL,\n  params TEXT NOT NULL,\n  context TEXT,\n  creation_block {int8} NOT NULL\n)",
+            "CREATE TABLE IF NOT EXISTS {} (\n  vid {vid},\n  template TEXT NOT NULL,\n  params TEXT NOT NULL,\n  context TEXT,\n  creation_block {int8} NOT NULL,\n  causality_region {int8} NOT NULL DEFAULT 0,\n  done_at {int8}\n)",
             self.data_sources
         ));
         ddl.push(format!(
@@ -443,6 +456,32 @@ impl Layout {
         ddl.push(format!(
             "CREATE TABLE IF NOT EXISTS {} (\n  region {text} NOT NULL,\n  block {int8} NOT NULL,\n  digest {blob} NOT NULL,\n  PRIMARY KEY (region, block)\n)",
             self.poi
+        ));
+        ddl
+    }
+
+    /// The statements that bring this deployment's tables from format version 2 to 3: a
+    /// `causality_region` column on every entity table and on the data sources, which also get
+    /// `done_at` (the block a file data source was processed at).
+    pub(crate) fn upgrade_to_v3(&self) -> Vec<String> {
+        let int8 = Types::of(self.dialect).int8;
+        let mut ddl: Vec<String> = self
+            .tables
+            .iter()
+            .map(|t| {
+                format!(
+                    "ALTER TABLE {} ADD COLUMN causality_region {int8} NOT NULL DEFAULT 0",
+                    t.sql
+                )
+            })
+            .collect();
+        ddl.push(format!(
+            "ALTER TABLE {} ADD COLUMN causality_region {int8} NOT NULL DEFAULT 0",
+            self.data_sources
+        ));
+        ddl.push(format!(
+            "ALTER TABLE {} ADD COLUMN done_at {int8}",
+            self.data_sources
         ));
         ddl
     }
@@ -537,6 +576,9 @@ fn table(
         entity_type: entity_type.name.clone(),
         immutable: entity_type.immutable,
         current_sql: format!("SELECT {select_list} FROM {sql} WHERE id = ?1{current}"),
+        onchain_sql: format!(
+            "SELECT {select_list} FROM {sql} WHERE id = ?1{current} AND causality_region = 0"
+        ),
         insert_sql: Default::default(),
         close_sql: Default::default(),
         select_list,

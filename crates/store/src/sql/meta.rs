@@ -2,7 +2,7 @@
 //! creates it) and the per-deployment tables of data sources, recent blocks and proof-of-indexing
 //! digests.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use sprig_manifest::Schema;
 use sprig_value::BlockPtr;
 
@@ -43,6 +43,27 @@ pub(crate) fn find_or_create(
             Ok((id, layout))
         }
     }
+}
+
+/// Brings every deployment's tables from format version 2 to 3 (see
+/// [`Layout::upgrade_to_v3`]); runs inside the caller's transaction.
+pub(crate) fn upgrade_deployments_to_v3(db: &mut impl Db, dialect: Dialect) -> Result<()> {
+    let rows = db.rows("SELECT id, name, schema_sdl FROM deployments", &[])?;
+    for row in rows {
+        let row = Row(&row);
+        let (id, name) = (row.int(0)?, row.text(1)?);
+        let mut upgrade = || -> Result<()> {
+            let schema = Schema::parse(&row.text(2)?)?;
+            for statement in Layout::new(dialect, id, &schema)?.upgrade_to_v3() {
+                db.batch(&statement)
+                    .with_context(|| format!("cannot run `{statement}`"))?;
+            }
+            Ok(())
+        };
+        upgrade()
+            .with_context(|| format!("cannot upgrade deployment `{name}` to layout version 3"))?;
+    }
+    Ok(())
 }
 
 /// The row of deployment `name`: its id and stored schema description, if it exists.
@@ -198,7 +219,8 @@ pub(crate) fn insert_data_source(
     data_source: &StoredDataSource,
 ) -> Result<()> {
     let sql = format!(
-        "INSERT INTO {} (template, params, context, creation_block) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO {} (template, params, context, creation_block, causality_region, done_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         layout.data_sources
     );
     let params = codec::params_to_json(&data_source.params);
@@ -210,15 +232,35 @@ pub(crate) fn insert_data_source(
             text(&params),
             nullable(context.as_deref(), text),
             int(block_number(data_source.creation_block)?),
+            int(data_source.causality_region),
+            match data_source.done_at {
+                Some(block) => int(block_number(block)?),
+                None => nullable(None::<&i64>, |v| int(*v)),
+            },
         ],
     )?;
+    Ok(())
+}
+
+/// Marks the file data source of `region` done at `block`.
+pub(crate) fn set_done(db: &mut impl Db, layout: &Layout, region: i64, block: u64) -> Result<()> {
+    let sql = format!(
+        "UPDATE {} SET done_at = ?1 WHERE causality_region = ?2 AND done_at IS NULL",
+        layout.data_sources
+    );
+    let changed = db.execute(&sql, &[int(block_number(block)?), int(region)])?;
+    ensure!(
+        changed == 1,
+        "no waiting file data source has causality region {region}"
+    );
     Ok(())
 }
 
 /// All data sources, in creation order.
 pub(crate) fn data_sources(db: &mut impl Db, layout: &Layout) -> Result<Vec<StoredDataSource>> {
     let sql = format!(
-        "SELECT template, params, context, creation_block FROM {} ORDER BY vid",
+        "SELECT template, params, context, creation_block, causality_region, done_at FROM {} \
+         ORDER BY vid",
         layout.data_sources
     );
     let mut data_sources = Vec::new();
@@ -234,6 +276,8 @@ pub(crate) fn data_sources(db: &mut impl Db, layout: &Layout) -> Result<Vec<Stor
                     .map(|text| codec::context_from_json(&text))
                     .transpose()?,
                 creation_block: u64::try_from(row.int(3)?)?,
+                causality_region: row.int(4)?,
+                done_at: row.opt_int(5)?.map(u64::try_from).transpose()?,
             })
         };
         data_sources.push(
@@ -252,6 +296,12 @@ pub(crate) fn delete_data_sources_after(
 ) -> Result<()> {
     let sql = format!(
         "DELETE FROM {} WHERE creation_block > ?1",
+        layout.data_sources
+    );
+    db.execute(&sql, &[int(block_number(block)?)])?;
+    // graph-node resets `done_at` on revert: the file is processed again on the new branch.
+    let sql = format!(
+        "UPDATE {} SET done_at = NULL WHERE done_at > ?1",
         layout.data_sources
     );
     db.execute(&sql, &[int(block_number(block)?)])?;

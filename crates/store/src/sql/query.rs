@@ -78,6 +78,18 @@ pub(crate) fn entities(
     Ok(entities)
 }
 
+/// The current version of one entity for an onchain handler: file data sources' entities
+/// (causality regions other than 0) are invisible to it, as in graph-node.
+pub(crate) fn find_onchain(
+    db: &mut impl Db,
+    table: &Table,
+    key: &EntityKey,
+) -> Result<Option<Entity>> {
+    let params = [codec::id_to_sql(&key.id, &table.id)?];
+    let row = db.first(&table.onchain_sql, &params)?;
+    row.map(|row| read_entity(&row, table)).transpose()
+}
+
 /// One entity of `table` by id: the current version (`block` is `None`) or the one visible at
 /// `block`.
 pub(crate) fn find(
@@ -113,8 +125,8 @@ fn find_at_block_sql(table: &Table) -> String {
     )
 }
 
-/// The current entities of `table` whose single-id field `field` holds `id` (what a
-/// `@derivedFrom` field of the entity `id` refers to).
+/// The current onchain (causality region 0) entities of `table` whose single-id field `field`
+/// holds `id` (what a `@derivedFrom` field of the entity `id` refers to, for a handler).
 pub(crate) fn derived(
     db: &mut impl Db,
     layout: &Layout,
@@ -133,7 +145,7 @@ pub(crate) fn derived(
         })?;
         // The column's index of current rows answers this without a scan.
         let sql = format!(
-            "SELECT {} FROM {} WHERE {} = ?1 AND {}",
+            "SELECT {} FROM {} WHERE {} = ?1 AND {} AND causality_region = 0",
             table.select_list,
             table.sql,
             column.sql,

@@ -57,6 +57,16 @@ fn apply_block(
         &write.modifications,
     )
     .with_context(|| format!("cannot write entities at block {}", block.number))?;
+    for (region, key, data) in &write.file_entities {
+        write_file_entity(db, layout, block_number(block.number)?, *region, key, data)
+            .with_context(|| {
+                format!(
+                    "cannot write {key} of the file data source of causality region {region} at \
+                     block {}",
+                    block.number
+                )
+            })?;
+    }
     for data_source in &write.data_sources {
         ensure!(
             data_source.creation_block <= block.number,
@@ -66,6 +76,9 @@ fn apply_block(
             block.number
         );
         meta::insert_data_source(db, layout, data_source)?;
+    }
+    for region in &write.done_data_sources {
+        meta::set_done(db, layout, *region, block.number)?;
     }
     if let Some(failure) = &write.failure {
         meta::set_failure(db, deployment, failure)?;
@@ -230,6 +243,50 @@ fn write_entities(
             insert(db, table, chunk, block)?;
         }
     }
+    Ok(())
+}
+
+/// Inserts one entity created by a file data source under its causality region. Rare enough
+/// for a statement per entity.
+fn write_file_entity(
+    db: &mut impl Db,
+    layout: &Layout,
+    block: i64,
+    region: i64,
+    key: &EntityKey,
+    data: &Entity,
+) -> Result<()> {
+    ensure!(
+        region > 0,
+        "causality region {region} is not a file data source's"
+    );
+    let table = layout.table(&key.entity_type).ok_or_else(|| {
+        anyhow!(
+            "unknown entity type `{}`: it is not in the deployment's schema",
+            key.entity_type
+        )
+    })?;
+    let mut params = row_params(table, key, data, block)?;
+    params.push(int(region));
+    // Parameters: id, block_from, the columns in order, then the region.
+    let columns: String = table
+        .columns
+        .iter()
+        .map(|c| format!(", {}", c.sql))
+        .collect();
+    let values: String = (3..params.len()).map(|i| format!(", ?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO {} (id, block_from{columns}, causality_region) VALUES (?1, ?2{values}, ?{}) \
+         ON CONFLICT DO NOTHING",
+        table.sql,
+        params.len()
+    );
+    let inserted = db.execute(&sql, &params)?;
+    ensure!(
+        inserted == 1,
+        "{key} already exists (a file data source may only create entities, with ids no other \
+         data source uses)"
+    );
     Ok(())
 }
 

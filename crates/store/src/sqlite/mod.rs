@@ -176,7 +176,7 @@ impl Connections {
 
 /// The version of the database layout, kept in `PRAGMA user_version`; bump it when the layout
 /// changes incompatibly.
-const FORMAT_VERSION: i64 = 2;
+const FORMAT_VERSION: i64 = 3;
 
 /// Creates the metadata table in a new database, or checks that an existing database has a
 /// layout this version understands.
@@ -203,13 +203,30 @@ fn init(conn: &Connection) -> Result<()> {
             )?;
             conn.pragma_update(None, "user_version", FORMAT_VERSION)?;
         }
-        // Version 1 had no pruning.
-        1 => conn.execute_batch(
-            "BEGIN IMMEDIATE;
-             ALTER TABLE deployments ADD COLUMN earliest_block INTEGER NOT NULL DEFAULT 0;
-             PRAGMA user_version = 2;
-             COMMIT;",
-        )?,
+        // Version 1 had no pruning; version 2 no causality regions (file data sources).
+        1 | 2 => {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let upgrade = || -> Result<()> {
+                if version == 1 {
+                    conn.execute_batch(
+                        "ALTER TABLE deployments ADD COLUMN earliest_block INTEGER NOT NULL DEFAULT 0",
+                    )?;
+                }
+                crate::sql::meta::upgrade_deployments_to_v3(
+                    &mut SqliteDb(conn),
+                    crate::sql::Dialect::Sqlite,
+                )?;
+                conn.pragma_update(None, "user_version", FORMAT_VERSION)?;
+                Ok(())
+            };
+            match upgrade() {
+                Ok(()) => conn.execute_batch("COMMIT")?,
+                Err(e) => {
+                    conn.execute_batch("ROLLBACK")?;
+                    return Err(e);
+                }
+            }
+        }
         FORMAT_VERSION => {}
         other => bail!(
             "the database has layout version {other}, but this version of Sprig understands only version {FORMAT_VERSION}; use a matching Sprig or another database file"
@@ -340,7 +357,7 @@ impl EntityReader for SqliteDeployment {
     fn get(&self, key: &EntityKey) -> Result<Option<Entity>> {
         let table = self.table(&key.entity_type)?;
         let conn = self.inner.connections.writer();
-        query::find(&mut SqliteDb(&conn), table, key, None)
+        query::find_onchain(&mut SqliteDb(&conn), table, key)
             .with_context(|| format!("cannot load {key}"))
     }
 
