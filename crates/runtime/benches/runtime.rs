@@ -187,7 +187,7 @@ impl Large {
             data_source: DataSourceInfo {
                 name: "Large".to_string(),
                 network: "mainnet".to_string(),
-                address: Some(DATA_SOURCE_ADDRESS),
+                address: Some(DATA_SOURCE_ADDRESS.to_vec()),
                 context: None,
                 templates: Arc::new(Vec::new()),
                 abis: self.abis.clone(),

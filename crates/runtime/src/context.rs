@@ -34,8 +34,10 @@ pub struct DataSourceInfo {
     pub name: String,
     /// The network, e.g. `mainnet` (`dataSource.network()`).
     pub network: String,
-    /// The contract address (`dataSource.address()`; empty bytes when `None`).
-    pub address: Option<[u8; 20]>,
+    /// The contract address, or a file data source's CID (with its path, if any) as UTF-8
+    /// (`dataSource.address()`, read as a string by `dataSource.stringParam()`; empty bytes
+    /// when `None`).
+    pub address: Option<Vec<u8>>,
     /// The context of a data source created with `createWithContext` (`dataSource.context()`).
     pub context: Option<Entity>,
     /// Names of the templates `dataSource.create` may instantiate.

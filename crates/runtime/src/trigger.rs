@@ -38,6 +38,12 @@ pub enum MappingTrigger {
     },
     /// A block handler's block. The handler receives an `ethereum.Block`.
     Block { block: Arc<Block> },
+    /// A file data source's file, handled during `block`. The handler receives its bytes
+    /// (`Bytes`).
+    File {
+        content: Arc<Vec<u8>>,
+        block: Arc<Block>,
+    },
 }
 
 impl MappingTrigger {
@@ -46,7 +52,8 @@ impl MappingTrigger {
         match self {
             MappingTrigger::Event { block, .. }
             | MappingTrigger::Call { block, .. }
-            | MappingTrigger::Block { block } => block,
+            | MappingTrigger::Block { block }
+            | MappingTrigger::File { block, .. } => block,
         }
     }
 
@@ -58,6 +65,7 @@ impl MappingTrigger {
         };
         match self {
             MappingTrigger::Block { block } => writer.block(block),
+            MappingTrigger::File { content, .. } => writer.objects.uint8_array(content),
             MappingTrigger::Call {
                 call,
                 inputs,

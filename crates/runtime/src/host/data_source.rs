@@ -63,6 +63,9 @@ fn create_data_source(
         params,
         context: context.map(|AscEntity(entity)| entity),
         creation_block: ctx.block.number,
+        // The indexer gives a file data source its region.
+        causality_region: 0,
+        done_at: None,
     });
     Ok(())
 }
@@ -77,7 +80,8 @@ pub(crate) fn address(mut caller: Caller<'_, HostState>, (): ()) -> HostFuture<'
             .ctx
             .data_source
             .address
-            .map_or_else(Vec::new, |a| a.to_vec());
+            .clone()
+            .unwrap_or_default();
         write_value(&mut cx, &address).await
     })
 }

@@ -258,7 +258,7 @@ impl Run {
             data_source: DataSourceInfo {
                 name: "Test".to_string(),
                 network: "mainnet".to_string(),
-                address: Some(DATA_SOURCE_ADDRESS),
+                address: Some(DATA_SOURCE_ADDRESS.to_vec()),
                 context: self.context,
                 templates: Arc::new(vec!["TestTemplate".to_string()]),
                 abis: abis(),
