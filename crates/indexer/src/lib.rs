@@ -13,6 +13,7 @@
 //!   written), unless the manifest declares `nonFatalErrors`, in which case only the failing
 //!   handler's writes are dropped.
 
+mod files;
 mod pipeline;
 
 pub use pipeline::{Indexer, IndexerConfig, Progress, StopReason};

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::files::{FileSources, NoChain, NoEntities};
+
 use alloy::primitives::{Address, Bytes, B256, U256};
 use anyhow::{anyhow, bail, Context, Result};
 use sprig_chain::rpc::{CallOutcome, RpcClient};
@@ -136,6 +138,8 @@ pub struct Indexer {
     poi_digests: HashMap<String, Vec<u8>>,
     /// The store's earliest kept block, as of the last prune.
     earliest_block: u64,
+    /// File data sources and their files.
+    files: FileSources,
 }
 
 impl Indexer {
@@ -185,8 +189,13 @@ impl Indexer {
                 context: ds.context.clone(),
             })
             .collect();
+        let mut files = FileSources::new(runtime.ipfs());
         for stored in store.data_sources()? {
-            hosts.push(host_from_template(&manifest, &stored)?);
+            if stored.causality_region > 0 {
+                files.add(stored);
+            } else {
+                hosts.push(host_from_template(&manifest, &stored)?);
+            }
         }
         let poi_digests = committed_poi_digests(store.as_ref())?;
         Ok(Indexer {
@@ -202,6 +211,7 @@ impl Indexer {
             config,
             progress: Progress::default(),
             earliest_block: 0,
+            files,
         })
     }
 
@@ -348,6 +358,7 @@ impl Indexer {
                 );
                 self.store.revert_to(*ptr, *timestamp)?;
                 self.poi_digests = committed_poi_digests(self.store.as_ref())?;
+                self.files.reload(self.store.data_sources()?);
                 // Hosts are in creation order; those created after the ancestor are gone.
                 self.hosts
                     .retain(|h| h.template.is_none() || h.start_block <= ptr.number);
@@ -400,8 +411,9 @@ impl Indexer {
         let result = self.index_range_deferred(from, to, shutdown).await;
         let flushed = self.store.flush();
         if result.is_err() || flushed.is_err() {
-            // The in-memory mirror may be ahead of what the store holds now.
+            // The in-memory mirrors may be ahead of what the store holds now.
             self.poi_digests = committed_poi_digests(self.store.as_ref())?;
+            self.files.reload(self.store.data_sources()?);
         }
         flushed?;
         result
@@ -670,10 +682,22 @@ impl Indexer {
                 break;
             }
             first_host = self.hosts.len();
-            for ds in &new {
-                self.hosts.push(host_from_template(&self.manifest, ds)?);
+            for mut ds in new {
+                if self
+                    .manifest
+                    .template(&ds.template)
+                    .is_some_and(|t| t.is_file())
+                {
+                    ds.causality_region = self.files.next_region();
+                    self.files.add(ds.clone());
+                } else {
+                    self.hosts.push(host_from_template(&self.manifest, &ds)?);
+                }
+                created.push(ds);
             }
-            created.extend(new);
+            if self.hosts.len() == first_host {
+                break;
+            }
             let filter = LogFilter::for_hosts(&self.hosts[first_host..]);
             block_logs = self
                 .fetch_logs(block.number, block.number, &filter)
@@ -686,6 +710,7 @@ impl Indexer {
                 .fetch_calls(block.number, block.number, &call_filter)
                 .await?;
         }
+        let (file_entities, done_data_sources) = self.run_file_sources(block).await?;
         let modifications = state.cache.into_modifications()?;
         let poi = self.finish_poi(poi);
         self.store.transact_block_deferred(
@@ -696,10 +721,112 @@ impl Indexer {
                 data_sources: created,
                 failure: non_fatal_failure,
                 poi: poi.clone(),
+                file_entities,
+                done_data_sources: done_data_sources.clone(),
             },
         )?;
         self.poi_digests.extend(poi);
+        for region in done_data_sources {
+            self.files.done(region, block.number);
+        }
         Ok(BlockOutcome::Committed)
+    }
+
+    /// Runs the handlers of the file data sources whose files have arrived, after the block's
+    /// onchain triggers (graph-node's order), each against an empty store: their entities (to
+    /// be inserted under their causality regions) and the regions done. Their writes stay out
+    /// of the proof of indexing, as in graph-node, and every error is non-deterministic there
+    /// too (the block is retried).
+    async fn run_file_sources(
+        &mut self,
+        block: &Arc<Block>,
+    ) -> Result<(
+        Vec<(i64, sprig_value::EntityKey, sprig_value::Entity)>,
+        Vec<i64>,
+    )> {
+        let mut entities = Vec::new();
+        let mut done = Vec::new();
+        for (source, content) in self.files.ready() {
+            let region = source.causality_region;
+            let template = self.manifest.template(&source.template).ok_or_else(|| {
+                anyhow!(
+                    "the store has a data source of template `{}`, which the manifest does not \
+                     define",
+                    source.template
+                )
+            })?;
+            let sprig_manifest::TemplateKind::File { handler } = &template.kind else {
+                bail!(
+                    "data source template `{}` is not a file template",
+                    template.name
+                );
+            };
+            let path = source.params.first().cloned().unwrap_or_default();
+            let describe = || {
+                format!(
+                    "handler `{handler}` of file data source `{}` ({path}) at block {}",
+                    template.name, block.number
+                )
+            };
+            let reader: Arc<dyn EntityReader> = Arc::new(NoEntities);
+            let ctx = HandlerContext {
+                handler: handler.clone(),
+                block: block.ptr(),
+                block_timestamp: block.timestamp,
+                data_source: DataSourceInfo {
+                    name: template.name.clone(),
+                    network: template.network.clone(),
+                    address: Some(path.as_bytes().to_vec()),
+                    context: source.context.clone(),
+                    templates: self.template_names.clone(),
+                    abis: template.mapping.abis.clone(),
+                },
+                state: BlockState::new(EntityCache::new(reader, self.manifest.schema.clone())),
+                chain: Arc::new(NoChain),
+                schema: self.manifest.schema.clone(),
+            };
+            let trigger = MappingTrigger::File {
+                content,
+                block: block.clone(),
+            };
+            let result = self.modules[&template.mapping.file].run(trigger, ctx).await;
+            self.progress.handler_calls += 1;
+            if let Err(e) = result.outcome {
+                let e = match e {
+                    MappingError::Deterministic(e) | MappingError::NonDeterministic(e) => e,
+                };
+                return Err(e.context(describe()));
+            }
+            if !result.state.created_data_sources.is_empty() {
+                bail!(
+                    "{}: file data sources cannot create data sources",
+                    describe()
+                );
+            }
+            for modification in result.state.cache.into_modifications()? {
+                let sprig_store::EntityModification::Insert { key, data } = modification else {
+                    bail!(
+                        "{}: file data sources can only create entities, not remove them",
+                        describe()
+                    );
+                };
+                if !template.mapping.entities.contains(&key.entity_type) {
+                    bail!(
+                        "{}: it writes {key}, but the template's `entities` list only {}",
+                        describe(),
+                        template.mapping.entities.join(", ")
+                    );
+                }
+                entities.push((region, key, data));
+            }
+            tracing::debug!(
+                region,
+                block = block.number,
+                "file data source `{path}` processed"
+            );
+            done.push(region);
+        }
+        Ok((entities, done))
     }
 
     /// This block's new digest per touched region, chained to the previous digests.
@@ -809,7 +936,7 @@ impl Indexer {
             data_source: DataSourceInfo {
                 name: host.name.clone(),
                 network: host.network.clone(),
-                address: host.address.map(|a| a.0 .0),
+                address: host.address.map(|a| a.to_vec()),
                 context: host.context.clone(),
                 templates: self.template_names.clone(),
                 abis: host.mapping.abis.clone(),

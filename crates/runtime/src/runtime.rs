@@ -71,6 +71,12 @@ impl MappingRuntime {
         })
     }
 
+    /// The IPFS gateway this runtime was created with, if any (the indexer fetches file data
+    /// sources' files through it too).
+    pub fn ipfs(&self) -> Option<Arc<IpfsSettings>> {
+        self.shared.ipfs.clone()
+    }
+
     /// The settings this runtime was created with.
     pub fn config(&self) -> &RuntimeConfig {
         &self.shared.config

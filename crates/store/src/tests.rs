@@ -1266,7 +1266,7 @@ fn file_data_sources_write_in_their_own_region(backend: Backend) {
     assert!(d.get(&token_key("file")).unwrap().is_none());
     assert!(d.get(&token_key("onchain")).unwrap().is_some());
     let mut file = token("file2", &[]);
-    file.insert("owner".into(), Value::Bytes(vec![1].into()));
+    file.insert("owner".into(), Value::Bytes(vec![1]));
     d.transact_block(
         ptr(3),
         0,
@@ -1278,7 +1278,7 @@ fn file_data_sources_write_in_their_own_region(backend: Backend) {
     )
     .unwrap();
     assert!(d
-        .get_derived("Token", "owner", &Id::Bytes(vec![1].into()))
+        .get_derived("Token", "owner", &Id::Bytes(vec![1]))
         .unwrap()
         .is_empty());
     let done: Vec<(i64, Option<u64>)> = d
