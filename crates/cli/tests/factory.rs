@@ -1,16 +1,24 @@
 //! End to end: the factory example. A factory event creates a data source from a template
 //! (`dataSource.create`), whose handlers run on the created contracts (one of them in the very
 //! block that created it) and `eth_call` them; a block handler runs on every block. Compared with
-//! what the raw logs imply.
+//! what the raw logs imply. The handlers' calls are also declared (`calls:`): counted through a
+//! proxy, every distinct declared call is made once and the handlers' own calls make none.
 
 mod support;
+// The chain tests' JSON-RPC proxy, which counts what passes through it.
+#[path = "../../chain/tests/support/proxy.rs"]
+#[allow(dead_code)]
+mod proxy;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use alloy::dyn_abi::{DynSolType, DynSolValue};
-use alloy::primitives::U256;
+use alloy::primitives::{keccak256 as keccak, U256};
 use serde_json::{json, Value};
 use support::*;
+
+/// `eth_call`s by function: block, contract and encoded arguments.
+type CallsByFunction = BTreeMap<&'static str, BTreeSet<(u64, String, Vec<u8>)>>;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn factory_templates_and_block_handler_match_the_chain() {
@@ -22,7 +30,8 @@ async fn factory_templates_and_block_handler_match_the_chain() {
 
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("factory.sqlite");
-    assert_ok(&index("factory", anvil.url(), &db, last_block));
+    let counter = proxy::Proxy::start(anvil.url(), |_, _| proxy::Reply::Forward).await;
+    assert_ok(&index("factory", &counter.url, &db, last_block));
     let server = serve(&db);
 
     // Expected pairs and bumps from the raw logs.
@@ -131,6 +140,54 @@ async fn factory_templates_and_block_handler_match_the_chain() {
             pair["bumpCount"].as_u64().unwrap()
         );
     }
+
+    // Declared calls: `label()` per created pair, `count()` and the reverting
+    // `pairs(by)` per bumped pair and block, each distinct call once (beta is bumped twice in
+    // one block). The handlers' own `label()` and `count()` calls were answered from them: not
+    // one more `eth_call` reached the node, and the revert failed no handler.
+    let mut expected: CallsByFunction = BTreeMap::new();
+    for log in logs(anvil.url(), &factory, last_block).await {
+        let pair = to_hex(&log.topics[1][12..]);
+        expected
+            .entry("label()")
+            .or_default()
+            .insert((log.block_number, pair, vec![]));
+    }
+    for address in pairs.keys() {
+        for log in logs(anvil.url(), address, last_block).await {
+            let key = (log.block_number, address.clone(), vec![]);
+            expected.entry("count()").or_default().insert(key);
+            let by = log.data[..32].to_vec();
+            let key = (log.block_number, address.clone(), by);
+            expected.entry("pairs(uint256)").or_default().insert(key);
+        }
+    }
+    let mut made: CallsByFunction = BTreeMap::new();
+    let calls = counter.params("eth_call");
+    for params in &calls {
+        let to = params[0]["to"].as_str().unwrap().to_lowercase();
+        let data = hex(params[0]["data"].as_str().unwrap());
+        let hash = params[1]["blockHash"].as_str().unwrap();
+        let block = rpc(anvil.url(), "eth_getBlockByHash", json!([hash, false])).await;
+        let function = ["label()", "count()", "pairs(uint256)"]
+            .into_iter()
+            .find(|f| data[..4] == keccak(f)[..4])
+            .unwrap_or_else(|| panic!("an eth_call of an undeclared function: {params}"));
+        made.entry(function).or_default().insert((
+            quantity(&block["number"]),
+            to,
+            data[4..].to_vec(),
+        ));
+    }
+    assert_eq!(made, expected);
+    let distinct: usize = expected.values().map(BTreeSet::len).sum();
+    assert_eq!(calls.len(), distinct, "each declared call is made once");
+    assert_eq!(expected["label()"].len(), 3);
+    assert_eq!(
+        expected["count()"].len() + 1,
+        bumps.len(),
+        "one block bumps beta twice"
+    );
 
     // The block handler ran on every block from genesis to the last one.
     let data = server

@@ -23,7 +23,7 @@ use sprig_store::{
 };
 use sprig_triggers::{
     block_triggers, call_handler_transactions, calls_from_traces, wants_block, BlockContent,
-    CallFilter, Host, LogFilter, Trigger, TriggerData,
+    CallFilter, DeclaredEthCall, Host, LogFilter, Trigger, TriggerData,
 };
 use sprig_value::{to_hex, BlockPtr};
 use tokio::sync::watch;
@@ -630,9 +630,11 @@ impl Indexer {
                     return self.fail(ptr, block.timestamp, None, format!("{e:#}"), poi);
                 }
             };
+            let prefetched = Arc::new(self.prefetch_declared_calls(block, &triggers).await);
             for trigger in triggers {
                 poi.start_trigger(&self.poi_region);
-                let (new_state, outcome) = self.run_trigger(block, &trigger, state).await;
+                let (new_state, outcome) =
+                    self.run_trigger(block, &trigger, state, &prefetched).await;
                 state = new_state;
                 for write in state.cache.take_writes() {
                     poi.write(&self.poi_region, &poi_event(write));
@@ -865,11 +867,81 @@ impl Indexer {
         Ok(BlockOutcome::Failed(failure))
     }
 
+    /// Makes the declared calls of `triggers` (each distinct call once, all at the same time)
+    /// before their handlers run, as graph-node does, so that a handler's `ethereum.call` with
+    /// the same contract and calldata is answered without a round trip. A call that reverts is
+    /// kept as a revert (the handler would get the same from the node); one the node fails to
+    /// answer is left out, and the handler's own call asks again and decides.
+    async fn prefetch_declared_calls(&self, block: &Block, triggers: &[Trigger]) -> Prefetched {
+        let mut wanted: Vec<&DeclaredEthCall> = Vec::new();
+        for call in triggers.iter().flat_map(|t| &t.declared_calls) {
+            if !wanted
+                .iter()
+                .any(|w| w.to == call.to && w.data == call.data)
+            {
+                wanted.push(call);
+            }
+        }
+        let mut prefetched = Prefetched::default();
+        if wanted.is_empty() {
+            return prefetched;
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, call) in wanted.iter().enumerate() {
+            let rpc = self.rpc.clone();
+            let (to, data, ptr) = (call.to, call.data.clone(), block.ptr());
+            tasks.spawn(async move { (i, rpc.call(to, data, ptr).await) });
+        }
+        let mut reverted = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((i, outcome)) = joined else {
+                continue;
+            };
+            let call = wanted[i];
+            let result = match outcome {
+                Ok(CallOutcome::Success(bytes)) => CallResult::Success(bytes),
+                Ok(CallOutcome::Revert(_)) => {
+                    reverted.push(call.label.as_str());
+                    CallResult::Revert
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        block = block.number,
+                        "declared call `{}` to {} failed; the handler's own call will ask \
+                         again: {e:#}",
+                        call.label,
+                        call.to
+                    );
+                    continue;
+                }
+            };
+            prefetched.insert((call.to, call.data.clone()), result);
+        }
+        if !reverted.is_empty() {
+            // graph-node logs these too: a call that always reverts is usually a mistake in
+            // the manifest (wrong handler or arguments), costing a request per log.
+            reverted.sort_unstable();
+            tracing::warn!(
+                block = block.number,
+                "declared calls reverted: {}",
+                reverted.join(", ")
+            );
+        }
+        tracing::debug!(
+            block = block.number,
+            calls = wanted.len(),
+            answered = prefetched.len(),
+            "declared calls made"
+        );
+        prefetched
+    }
+
     async fn run_trigger(
         &mut self,
         block: &Arc<Block>,
         trigger: &Trigger,
         state: BlockState,
+        prefetched: &Arc<Prefetched>,
     ) -> (BlockState, Result<(), MappingError>) {
         let host = &self.hosts[trigger.host];
         let module = &self.modules[&host.mapping.file];
@@ -942,7 +1014,10 @@ impl Indexer {
                 abis: host.mapping.abis.clone(),
             },
             state,
-            chain: Arc::new(RpcCalls(self.rpc.clone())),
+            chain: Arc::new(RpcCalls {
+                rpc: self.rpc.clone(),
+                prefetched: prefetched.clone(),
+            }),
             schema: self.manifest.schema.clone(),
         };
         let result = module.run(mapping_trigger, ctx).await;
@@ -1081,8 +1156,15 @@ fn host_from_template(manifest: &Manifest, ds: &StoredDataSource) -> Result<Host
     })
 }
 
-/// `ethereum.call`, `ethereum.getBalance` and `ethereum.hasCode` over the RPC client.
-struct RpcCalls(RpcClient);
+/// The results of one block's declared calls, by contract and calldata.
+type Prefetched = HashMap<(Address, Bytes), CallResult>;
+
+/// `ethereum.call`, `ethereum.getBalance` and `ethereum.hasCode` over the RPC client; calls
+/// the block's declared calls made already are answered from their results.
+struct RpcCalls {
+    rpc: RpcClient,
+    prefetched: Arc<Prefetched>,
+}
 
 impl EthereumCalls for RpcCalls {
     fn call(
@@ -1092,7 +1174,11 @@ impl EthereumCalls for RpcCalls {
         block: BlockPtr,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<CallResult>> + Send + '_>> {
         Box::pin(async move {
-            Ok(match self.0.call(to, data, block).await? {
+            if let Some(result) = self.prefetched.get(&(to, data.clone())) {
+                tracing::trace!(%to, block = block.number, "eth_call answered by a declared call");
+                return Ok(result.clone());
+            }
+            Ok(match self.rpc.call(to, data, block).await? {
                 CallOutcome::Success(bytes) => CallResult::Success(bytes),
                 CallOutcome::Revert(_) => CallResult::Revert,
             })
@@ -1100,11 +1186,11 @@ impl EthereumCalls for RpcCalls {
     }
 
     fn get_balance(&self, address: Address, block: BlockPtr) -> ChainFuture<'_, U256> {
-        Box::pin(self.0.balance(address, block))
+        Box::pin(self.rpc.balance(address, block))
     }
 
     fn get_code(&self, address: Address, block: BlockPtr) -> ChainFuture<'_, Bytes> {
-        Box::pin(self.0.code(address, block))
+        Box::pin(self.rpc.code(address, block))
     }
 }
 

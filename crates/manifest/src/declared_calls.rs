@@ -277,11 +277,12 @@ impl DeclaredCall {
     }
 
     /// The contract and calldata of this call for a log from `log_address` whose parameters
-    /// decoded to `params` (ABI order), exactly as a mapping's `ethereum.call` encodes it.
+    /// decoded to `params` (name and value, in ABI order), exactly as a mapping's
+    /// `ethereum.call` encodes it.
     pub fn eth_call(
         &self,
         log_address: Address,
-        params: &[DynSolValue],
+        params: &[(String, DynSolValue)],
     ) -> Result<(Address, Bytes)> {
         let value = |arg: &CallArg| -> Result<DynSolValue> {
             Ok(match arg {
@@ -290,6 +291,7 @@ impl DeclaredCall {
                 CallArg::Param { param, fields } => {
                     let mut v = params
                         .get(*param)
+                        .map(|(_, v)| v)
                         .ok_or_else(|| anyhow!("the log has no parameter {param}"))?;
                     for &f in fields {
                         v = match v {

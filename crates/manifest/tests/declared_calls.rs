@@ -139,7 +139,7 @@ fn every_expression_form_resolves_and_encodes_like_ethereum_call() {
     let owner = address!("2222222222222222222222222222222222222222");
     let asset_addr = address!("3333333333333333333333333333333333333333");
     let memo_hash = [7u8; 32];
-    let params = [
+    let params: Vec<(String, DynSolValue)> = [
         DynSolValue::Address(token),
         DynSolValue::FixedBytes(memo_hash.into(), 32),
         DynSolValue::Uint(U256::from(42), 256),
@@ -150,7 +150,11 @@ fn every_expression_form_resolves_and_encodes_like_ethereum_call() {
                 DynSolValue::Uint(U256::from(9), 64),
             ]),
         ]),
-    ];
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, v)| (format!("p{i}"), v))
+    .collect();
     let function = |name: &str| {
         m.data_sources[0].mapping.abis[0]
             .contract

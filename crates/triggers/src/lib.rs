@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use alloy::dyn_abi::{DynSolValue, EventExt, FunctionExt, JsonAbiExt};
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, Bytes, B256};
 use anyhow::{anyhow, bail, ensure, Result};
 use sprig_chain::{Call, Log, Trace};
 use sprig_manifest::{BlockHandlerFilter, CallHandler, Mapping};
@@ -238,6 +238,18 @@ pub struct Trigger {
     pub data: TriggerData,
     /// Whether the handler asked for the transaction receipt.
     pub receipt: bool,
+    /// The `eth_call`s the event handler declares (`calls:`), evaluated for this log.
+    pub declared_calls: Vec<DeclaredEthCall>,
+}
+
+/// A declared call of an event handler, evaluated for one log: what to send to `eth_call`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclaredEthCall {
+    /// The call's label in the manifest.
+    pub label: String,
+    pub to: Address,
+    /// Selector and encoded arguments, byte for byte what the mapping's `ethereum.call` sends.
+    pub data: Bytes,
 }
 
 /// What happened in one block that triggers may come from.
@@ -408,6 +420,7 @@ fn match_call(
             outputs: named(&function.outputs, outputs),
         },
         receipt: false,
+        declared_calls: Vec::new(),
     }))
 }
 
@@ -417,6 +430,7 @@ fn block_trigger(host: usize, handler: &str) -> Trigger {
         handler: handler.to_string(),
         data: TriggerData::Block,
         receipt: false,
+        declared_calls: Vec::new(),
     }
 }
 
@@ -477,6 +491,25 @@ fn match_log(index: usize, host: &Host, log: &Arc<Log>) -> Result<Option<Trigger
         let Some(params) = params else {
             continue;
         };
+        let declared_calls = handler
+            .calls
+            .iter()
+            .map(|call| {
+                let (to, data) = call.eth_call(log.address, &params).map_err(|e| {
+                    anyhow!(
+                        "declared call `{}` of handler `{}` of data source `{}`: {e:#}",
+                        call.label,
+                        handler.handler,
+                        host.name
+                    )
+                })?;
+                Ok(DeclaredEthCall {
+                    label: call.label.clone(),
+                    to,
+                    data,
+                })
+            })
+            .collect::<Result<_>>()?;
         found = Some(Trigger {
             host: index,
             handler: handler.handler.clone(),
@@ -485,6 +518,7 @@ fn match_log(index: usize, host: &Host, log: &Arc<Log>) -> Result<Option<Trigger
                 params,
             },
             receipt: handler.receipt,
+            declared_calls,
         });
     }
     Ok(found)
