@@ -164,4 +164,100 @@ export class File extends Entity {
   set rootBlockSize(value: i32) {
     this.set("rootBlockSize", Value.fromI32(value));
   }
+
+  get docVisible(): boolean {
+    let value = this.get("docVisible");
+    if (!value || value.kind == ValueKind.NULL) {
+      return false;
+    } else {
+      return value.toBoolean();
+    }
+  }
+
+  set docVisible(value: boolean) {
+    this.set("docVisible", Value.fromBoolean(value));
+  }
+}
+
+export class Doc extends Entity {
+  constructor(id: string) {
+    super();
+    this.set("id", Value.fromString(id));
+  }
+
+  save(): void {
+    let id = this.get("id");
+    assert(id != null, "Cannot save Doc entity without an ID");
+    if (id) {
+      assert(
+        id.kind == ValueKind.STRING,
+        `Entities of type Doc must have an ID of type String but the id '${id.displayData()}' is of type ${id.displayKind()}`,
+      );
+      store.set("Doc", id.toString(), this);
+    }
+  }
+
+  static loadInBlock(id: string): Doc | null {
+    return changetype<Doc | null>(store.get_in_block("Doc", id));
+  }
+
+  static load(id: string): Doc | null {
+    return changetype<Doc | null>(store.get("Doc", id));
+  }
+
+  get id(): string {
+    let value = this.get("id");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toString();
+    }
+  }
+
+  set id(value: string) {
+    this.set("id", Value.fromString(value));
+  }
+
+  get size(): i32 {
+    let value = this.get("size");
+    if (!value || value.kind == ValueKind.NULL) {
+      return 0;
+    } else {
+      return value.toI32();
+    }
+  }
+
+  set size(value: i32) {
+    this.set("size", Value.fromI32(value));
+  }
+
+  get contentHash(): Bytes {
+    let value = this.get("contentHash");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toBytes();
+    }
+  }
+
+  set contentHash(value: Bytes) {
+    this.set("contentHash", Value.fromBytes(value));
+  }
+
+  get text(): string | null {
+    let value = this.get("text");
+    if (!value || value.kind == ValueKind.NULL) {
+      return null;
+    } else {
+      return value.toString();
+    }
+  }
+
+  set text(value: string | null) {
+    if (!value) {
+      this.unset("text");
+    } else {
+      this.set("text", Value.fromString(<string>value));
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { Bytes, crypto, ipfs } from "@graphprotocol/graph-ts";
 import { FilePublished } from "../generated/Files/Files";
-import { File } from "../generated/schema";
+import { Doc, File } from "../generated/schema";
+import { Doc as DocTemplate } from "../generated/templates";
 
 // graph-node links `ipfs.getBlock`, but graph-ts does not declare it.
 @external("index", "ipfs.getBlock")
@@ -24,5 +25,8 @@ export function handleFilePublished(event: FilePublished): void {
   if (block !== null) {
     file.rootBlockSize = block.length;
   }
+  file.docVisible = Doc.load(event.params.cid) !== null;
   file.save();
+  // The file is handled by `handleDoc` once IPFS has it, in a later block.
+  DocTemplate.create(event.params.cid);
 }
