@@ -430,6 +430,22 @@ fn deferred_blocks_commit_together_on_flush(backend: Backend) {
     assert_eq!(query_ids(&d, vec![]), ["a", "b"]);
 }
 
+/// PostgreSQL commits a long run of deferred blocks every 100 blocks (it keeps every version
+/// of a row updated in an open transaction); SQLite waits for `flush`.
+fn long_runs_of_deferred_blocks(backend: Backend) {
+    let (_dir, _store, d) = setup(backend);
+    for n in 1..=150 {
+        d.transact_block_deferred(ptr(n), n, block(vec![])).unwrap();
+    }
+    let expected = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(ptr(100)),
+    };
+    assert_eq!(d.status().unwrap().head, expected);
+    d.flush().unwrap();
+    assert_eq!(d.status().unwrap().head, Some(ptr(150)));
+}
+
 fn poi_digests_are_versioned_by_block(backend: Backend) {
     let db = TestDb::new(backend);
     let store = db.open();
@@ -1447,6 +1463,7 @@ on_both_backends!(
     large_blocks_are_written_in_batches,
     survives_a_restart,
     deferred_blocks_commit_together_on_flush,
+    long_runs_of_deferred_blocks,
     poi_digests_are_versioned_by_block,
     prune_keeps_the_state_from_the_earliest_block_on,
     recent_blocks_follow_commits_and_reverts,
