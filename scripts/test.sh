@@ -11,6 +11,7 @@ fi
 cargo fmt --all -- --check
 ./scripts/check-examples-built.sh
 crates/runtime/tests/wasm/build.sh --check
+crates/runtime/tests/conformance/build.sh --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
