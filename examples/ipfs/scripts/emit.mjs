@@ -2,17 +2,24 @@
 // Deploys the example Files contract on a fresh anvil and publishes the given CIDs, one block
 // each, from alternating accounts.
 //
-//   node examples/ipfs/scripts/emit.mjs RPC_URL CID...
+//   node examples/ipfs/scripts/emit.mjs RPC_URL [--announce] CID...
 //
 // Chain layout (deterministic for the same CIDs, see ../../lib/chain.mjs):
 //   block 1       deploy Files from account 0 -> 0x5FbDB2315678afecb367f032d93F642f64180aa3
 //   block 1 + i   publish(CID i) from account i % 3
+// With --announce a second Files contract, the subgraph's `Announcements` (whose handler only
+// creates the file data source), is deployed too and the CIDs are published there instead:
+//   block 2       deploy Announcements from account 0 -> 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512
+//   block 2 + i   publish(CID i) to Announcements from account i % 3
 // Prints a JSON summary on stdout.
 import { Chain, bytecode, encode } from "../../lib/chain.mjs";
 
 const EXPECTED_ADDRESS = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
-const [url, ...cids] = process.argv.slice(2);
-if (!url) throw new Error("usage: emit.mjs RPC_URL CID...");
+const ANNOUNCEMENTS_ADDRESS = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512";
+const [url, ...args] = process.argv.slice(2);
+if (!url) throw new Error("usage: emit.mjs RPC_URL [--announce] CID...");
+const announce = args[0] === "--announce";
+const cids = announce ? args.slice(1) : args;
 
 const chain = new Chain(url);
 await chain.start();
@@ -27,14 +34,25 @@ try {
   if (files.toLowerCase() !== EXPECTED_ADDRESS) {
     throw new Error(`Files deployed at ${files}, expected ${EXPECTED_ADDRESS}`);
   }
+  let target = files;
+  if (announce) {
+    const hash = await chain.tx(acct[0], null, bytecode(new URL("../contracts/out/Files.bin", import.meta.url)), {
+      gas: 1_000_000,
+      label: "deploy Announcements",
+    });
+    target = (await chain.receipt(hash)).contractAddress;
+    if (target.toLowerCase() !== ANNOUNCEMENTS_ADDRESS) {
+      throw new Error(`Announcements deployed at ${target}, expected ${ANNOUNCEMENTS_ADDRESS}`);
+    }
+  }
   const published = [];
   for (const [i, cid] of cids.entries()) {
     const from = acct[i % 3];
-    await chain.tx(from, files, sel.publish + encode(["string"], [cid]), { gas: 200_000, label: "publish" });
+    await chain.tx(from, target, sel.publish + encode(["string"], [cid]), { gas: 200_000, label: "publish" });
     published.push({ cid, author: from.toLowerCase(), block: chain.block });
   }
   await chain.verify();
-  console.log(JSON.stringify({ rpc: url, files, published, lastBlock: chain.block }, null, 2));
+  console.log(JSON.stringify({ rpc: url, files, announcements: announce ? target : null, published, lastBlock: chain.block }, null, 2));
 } finally {
   await chain.stop();
 }
