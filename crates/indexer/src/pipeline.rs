@@ -690,6 +690,17 @@ impl Indexer {
                     .template(&ds.template)
                     .is_some_and(|t| t.is_file())
                 {
+                    let path = ds.params.first().map_or("", String::as_str);
+                    if let Err(e) = sprig_ipfs::check_path(path) {
+                        // graph-node ignores such a creation: no data source, no region, and
+                        // nothing that could ever run.
+                        tracing::warn!(
+                            block = block.number,
+                            "file data source `{path}` of template `{}` ignored: {e}",
+                            ds.template
+                        );
+                        continue;
+                    }
                     ds.causality_region = self.files.next_region();
                     self.files.add(ds.clone());
                 } else {

@@ -316,6 +316,12 @@ impl IpfsClient {
     }
 }
 
+/// Checks that `path` is `[/ipfs/]<cid>[/name...]` with a valid CID, as every read needs, without
+/// reading anything (file data sources with any other path are never created).
+pub fn check_path(path: &str) -> Result<(), IpfsError> {
+    parse_path(path).map(|_| ())
+}
+
 /// Splits `[/ipfs/]<cid>[/name...]` into the CID and the names after it.
 fn parse_path(path: &str) -> Result<(Cid, Vec<&str>), IpfsError> {
     let invalid = |reason: String| IpfsError::InvalidPath {
@@ -354,7 +360,9 @@ mod tests {
         );
         let v1 = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq";
         assert_eq!(parse_path(v1).unwrap().0.codec(), RAW);
+        assert!(check_path(v1).is_ok());
         for bad in ["", "/ipfs/", "Qm", "invalid hash", "bafy/x"] {
+            assert!(check_path(bad).is_err(), "{bad}");
             let err = parse_path(bad).unwrap_err();
             assert!(err.is_deterministic(), "{bad}: {err}");
             assert!(
