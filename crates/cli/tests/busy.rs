@@ -15,9 +15,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -43,11 +40,7 @@ async fn a_long_cpu_bound_handler_does_not_delay_graphql_queries() {
     assert_eq!(anvil.block_number().await.unwrap(), 1);
 
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut dev = Dev::start(
         sprig()
             .arg("dev")
@@ -166,78 +159,4 @@ async fn meta_block(server: &Server) -> Option<u64> {
         .await
         .ok()?;
     data["_meta"]["block"]["number"].as_u64()
-}
-
-/// A running `sprig dev` whose stderr lines are collected with the time each arrived; killed on
-/// drop.
-struct Dev {
-    child: Child,
-    lines: Arc<Mutex<Vec<(Instant, String)>>>,
-}
-
-impl Dev {
-    fn start(command: &mut std::process::Command) -> Dev {
-        let mut child = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sprig dev starts");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = lines.clone();
-        // A thread, not a task: a line's time is when it was written, whatever the test's
-        // runtime is doing.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push((Instant::now(), line));
-            }
-        });
-        Dev { child, lines }
-    }
-
-    /// When the first line containing `needle` arrived, waiting for it up to `timeout`.
-    fn wait_for_line(&mut self, needle: &str, timeout: Duration) -> Instant {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some((at, _)) = self
-                .lines
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|(_, line)| line.contains(needle))
-            {
-                return *at;
-            }
-            self.assert_running();
-            assert!(
-                Instant::now() < deadline,
-                "no {needle:?} line from sprig dev:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn assert_running(&mut self) {
-        if let Some(status) = self.child.try_wait().unwrap() {
-            std::thread::sleep(Duration::from_millis(100));
-            panic!("sprig dev exited ({status}):\n{}", self.stderr());
-        }
-    }
-
-    fn stderr(&self) -> String {
-        let lines = self.lines.lock().unwrap();
-        lines
-            .iter()
-            .map(|(_, l)| l.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
-impl Drop for Dev {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

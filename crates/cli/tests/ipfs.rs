@@ -60,18 +60,7 @@ async fn ipfs_cat_reads_verified_files_and_retries_missing_ones() {
     announced.insert(5, "not a cid".to_string());
 
     let anvil = anvil();
-    let out = std::process::Command::new("node")
-        .arg(repo().join("examples/ipfs/scripts/emit.mjs"))
-        .arg(anvil.url())
-        .args(&announced)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = emit_with("ipfs", anvil.url(), &announced);
     let last_block = summary["lastBlock"].as_u64().unwrap();
 
     let dir = tempfile::tempdir().unwrap();
@@ -183,18 +172,7 @@ async fn a_gateway_sending_wrong_bytes_is_refused() {
         .unwrap();
     gateway.corrupt(&cid).await.unwrap();
     let anvil = anvil();
-    let out = std::process::Command::new("node")
-        .arg(repo().join("examples/ipfs/scripts/emit.mjs"))
-        .arg(anvil.url())
-        .arg(&cid)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = emit_with("ipfs", anvil.url(), &[&cid]);
     let block = summary["published"][0]["block"].as_u64().unwrap();
 
     let dir = tempfile::tempdir().unwrap();

@@ -7,9 +7,11 @@
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::{keccak256, Address, Bytes, U256};
@@ -34,6 +36,11 @@ pub fn anvil() -> Anvil {
 
 /// Runs `examples/<name>/scripts/emit.mjs` against anvil and returns its JSON summary.
 pub fn emit(example: &str, url: &str, count: u32) -> Value {
+    emit_with(example, url, &[count.to_string()])
+}
+
+/// Runs `examples/<name>/scripts/emit.mjs URL ARGS...` and returns its JSON summary.
+pub fn emit_with(example: &str, url: &str, args: &[impl AsRef<OsStr>]) -> Value {
     let script = repo()
         .join("examples")
         .join(example)
@@ -41,7 +48,7 @@ pub fn emit(example: &str, url: &str, count: u32) -> Value {
     let out = Command::new("node")
         .arg(&script)
         .arg(url)
-        .arg(count.to_string())
+        .args(args)
         .output()
         .expect("node runs");
     assert!(
@@ -153,13 +160,18 @@ impl Drop for Server {
     }
 }
 
-/// Starts `sprig serve --db <db>` on a free port and waits until it answers.
-pub fn serve(db: impl AsRef<OsStr>) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
+/// A loopback port nobody listens on (for `--listen`).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
+        .port()
+}
+
+/// Starts `sprig serve --db <db>` on a free port and waits until it answers.
+pub fn serve(db: impl AsRef<OsStr>) -> Server {
+    let port = free_port();
     let child = sprig()
         .arg("serve")
         .arg("--db")
@@ -439,5 +451,97 @@ pub mod num_like {
                 self.magnitude.to_string()
             }
         }
+    }
+}
+
+/// A running `sprig dev` (or `sprig index`) whose stderr lines are collected with the time each arrived; killed on
+/// drop.
+pub struct Dev {
+    child: Child,
+    lines: Arc<Mutex<Vec<(Instant, String)>>>,
+}
+
+impl Dev {
+    pub fn start(command: &mut std::process::Command) -> Dev {
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sprig dev starts");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = lines.clone();
+        // A thread, not a task: a line's time is when it was written, whatever the test's
+        // runtime is doing.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push((Instant::now(), line));
+            }
+        });
+        Dev { child, lines }
+    }
+
+    /// When the first line containing `needle` arrived, waiting for it up to `timeout`.
+    pub fn wait_for_line(&mut self, needle: &str, timeout: Duration) -> Instant {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some((at, _)) = self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(_, line)| line.contains(needle))
+            {
+                return *at;
+            }
+            self.assert_running();
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} line from sprig dev:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn assert_running(&mut self) {
+        if let Some(status) = self.child.try_wait().unwrap() {
+            std::thread::sleep(Duration::from_millis(100));
+            panic!("sprig dev exited ({status}):\n{}", self.stderr());
+        }
+    }
+
+    /// Stops it as Ctrl-C would (SIGINT: the indexer finishes its block and exits) and waits
+    /// for the exit; panics unless it exits cleanly.
+    pub fn interrupt(&mut self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -INT failed");
+        let exit = self.child.wait().unwrap();
+        // The stderr thread reads until the pipe closes: give it the last lines.
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(
+            exit.success(),
+            "sprig exited with {exit}:\n{}",
+            self.stderr()
+        );
+    }
+
+    pub fn stderr(&self) -> String {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

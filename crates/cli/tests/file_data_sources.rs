@@ -1,0 +1,236 @@
+//! End to end: file data sources (the ipfs example's `file/ipfs` template `Doc`) with the real
+//! binary, a real chain and a real IPFS (Helia's UnixFS behind the gateway protocol on loopback).
+//!
+//! Every announced CID creates a `Doc` file data source whose handler stores the file's size,
+//! keccak256 and text. The tests check the exact `Doc`s over GraphQL; that the onchain handler
+//! never sees them (`File.docVisible`); that a restart does not run a done file data source
+//! again; and that a file the gateway holds back is handled once it appears, while the chain is
+//! indexed on without waiting for it.
+//!
+//! When a ready file is handled depends on when the gateway answered (in graph-node too), so the
+//! tests run the indexer without `--until`, mine a block now and then so it has blocks to handle
+//! files in, and wait for the outcome with a deadline.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use alloy::primitives::keccak256;
+use serde_json::{json, Value};
+use sprig_chain::testing::Anvil;
+use sprig_ipfs::testing::{Gateway, Layout};
+use support::*;
+
+/// How long a test waits for an outcome before it fails.
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// The `Doc` the template's handler stores for `bytes` published as `cid`.
+fn expected_doc(cid: &str, bytes: &[u8]) -> Value {
+    json!({
+        "id": cid,
+        "size": bytes.len(),
+        "contentHash": to_hex(keccak256(bytes).as_slice()),
+        "text": (bytes.len() < 100).then(|| String::from_utf8(bytes.to_vec()).unwrap()),
+    })
+}
+
+/// Every `Doc`, ordered by id.
+async fn docs(server: &Server) -> Vec<Value> {
+    server
+        .all("ipfs", "docs", "id size contentHash text")
+        .await
+        .unwrap()
+}
+
+/// `_meta { block { number } }`, or `None` before the first block (or on any error).
+async fn meta_block(server: &Server) -> Option<u64> {
+    let data = server
+        .query("ipfs", "{ _meta { block { number } } }")
+        .await
+        .ok()?;
+    data["_meta"]["block"]["number"].as_u64()
+}
+
+/// Starts `sprig dev` on the ipfs example, logging the indexer's debug lines (which say when a
+/// file data source's file arrives and when it is processed).
+fn start_dev(anvil: &Anvil, gateway: &Gateway, db: &std::path::Path, port: u16) -> Dev {
+    Dev::start(
+        sprig()
+            .arg("dev")
+            .arg(manifest("ipfs"))
+            .args(["--rpc", anvil.url()])
+            .args(["--ipfs", gateway.url()])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .arg("--db")
+            .arg(db)
+            .env("SPRIG_LOG", "warn,sprig_indexer=debug"),
+    )
+}
+
+/// Mines a block every 100 ms (files are handled in the next block processed after they
+/// arrive) until `done` holds for the `Doc`s and the indexed head, and returns those `Doc`s.
+async fn mine_until(
+    dev: &mut Dev,
+    anvil: &Anvil,
+    server: &Server,
+    what: &str,
+    done: impl Fn(&[Value], u64) -> bool,
+) -> Vec<Value> {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        dev.assert_running();
+        if let Some(head) = meta_block(server).await {
+            let docs = docs(server).await;
+            if done(&docs, head) {
+                return docs;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not seen in time; sprig's log:\n{}",
+            dev.stderr()
+        );
+        anvil.mine(1).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight() {
+    let gateway = Gateway::spawn().unwrap();
+    let v0 = Layout {
+        cid_version: 0,
+        raw_leaves: false,
+        chunk_size: 262_144,
+    };
+    let big: Vec<u8> = (0..700_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let files: Vec<(Vec<u8>, Layout)> = vec![
+        (b"a file for a file data source".to_vec(), Layout::default()),
+        (b"42".to_vec(), v0),
+        (big, Layout::default()),
+    ];
+    let mut cids = Vec::new();
+    for (bytes, layout) in &files {
+        cids.push(gateway.add(bytes, *layout).await.unwrap());
+    }
+    let mut announced = cids.clone();
+    // Creates no file data source at all (graph-node ignores an invalid CID).
+    announced.push("not a cid".to_string());
+    let anvil = anvil();
+    let summary = emit_with("ipfs", anvil.url(), &announced);
+    let last_block = summary["lastBlock"].as_u64().unwrap();
+
+    let mut expected: Vec<Value> = cids
+        .iter()
+        .zip(&files)
+        .map(|(cid, (bytes, _))| expected_doc(cid, bytes))
+        .collect();
+    expected.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipfs.sqlite");
+    let port = free_port();
+    let mut dev = start_dev(&anvil, &gateway, &db, port);
+    let server = Server::attach(port);
+    let got = mine_until(&mut dev, &anvil, &server, "every Doc", |docs, head| {
+        head >= last_block && docs.len() >= expected.len()
+    })
+    .await;
+    assert_eq!(got, expected, "{}", dev.stderr());
+
+    // The onchain handler ran before any file data source and cannot load their entities
+    // anyway: every File says so.
+    let files_seen = server
+        .all("ipfs", "files", "id cid docVisible")
+        .await
+        .unwrap();
+    assert_eq!(files_seen.len(), announced.len());
+    for file in &files_seen {
+        assert_eq!(file["docVisible"], json!(false), "{file}");
+    }
+    dev.interrupt();
+    let first_log = dev.stderr();
+    assert!(
+        first_log.contains("file data source `not a cid` of template `Doc` ignored"),
+        "{first_log}"
+    );
+    for cid in &cids {
+        assert!(
+            first_log.contains(&format!("file data source `{cid}` processed")),
+            "{first_log}"
+        );
+    }
+    drop(server);
+
+    // A restart resumes after the head: the done file data sources are not fetched or run again,
+    // and their Docs stay exactly as they were.
+    anvil.mine(3).await.unwrap();
+    let head = anvil.block_number().await.unwrap();
+    let out = sprig()
+        .arg("index")
+        .arg(manifest("ipfs"))
+        .args(["--rpc", anvil.url(), "--until", &head.to_string()])
+        .args(["--ipfs", gateway.url()])
+        .arg("--db")
+        .arg(&db)
+        .env("SPRIG_LOG", "warn,sprig_indexer=debug")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let log = String::from_utf8_lossy(&out.stderr);
+    for cid in &announced {
+        assert!(
+            !log.contains(cid.as_str()),
+            "{cid} again after a restart:\n{log}"
+        );
+    }
+    let server = serve(&db);
+    assert_eq!(docs(&server).await, expected);
+    assert_eq!(meta_block(&server).await, Some(head));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_back_file_is_handled_when_it_appears_without_holding_back_the_chain() {
+    let gateway = Gateway::spawn().unwrap();
+    let late = b"pinned long after it was announced".to_vec();
+    let early = b"there from the start".to_vec();
+    let late_cid = gateway.add_hidden(&late, Layout::default()).await.unwrap();
+    let early_cid = gateway.add(&early, Layout::default()).await.unwrap();
+    let anvil = anvil();
+    // Announced to the `Announcements` contract, whose handler only creates the data sources:
+    // the held-back file first, then one the gateway has.
+    let summary = emit_with("ipfs", anvil.url(), &["--announce", &late_cid, &early_cid]);
+    let last_block = summary["lastBlock"].as_u64().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipfs.sqlite");
+    let port = free_port();
+    let mut dev = start_dev(&anvil, &gateway, &db, port);
+    let server = Server::attach(port);
+
+    // The file announced later is handled, and the chain is indexed past the announcements
+    // and on, while the first one waits.
+    let target = last_block + 5;
+    let got = mine_until(
+        &mut dev,
+        &anvil,
+        &server,
+        "the early Doc and 5 more blocks",
+        |docs, head| head >= target && !docs.is_empty(),
+    )
+    .await;
+    assert_eq!(got, vec![expected_doc(&early_cid, &early)]);
+
+    gateway.reveal(&late_cid).await.unwrap();
+    let mut expected = vec![
+        expected_doc(&early_cid, &early),
+        expected_doc(&late_cid, &late),
+    ];
+    expected.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    let got = mine_until(&mut dev, &anvil, &server, "the late Doc", |docs, _| {
+        docs.len() >= 2
+    })
+    .await;
+    assert_eq!(got, expected);
+    dev.interrupt();
+}
