@@ -1439,6 +1439,85 @@ fn queries_do_not_wait_for_an_open_write() {
     other.execute_batch("ROLLBACK").unwrap();
 }
 
+/// A field named `causalityRegion` is the schema's own: its snake-cased column is not the
+/// bookkeeping region column, so it stores, reads and filters like any field, in every region.
+fn a_field_named_causality_region_is_an_ordinary_field(backend: Backend) {
+    let dir = TestDb::new(backend);
+    let store = dir.open();
+    let schema = Schema::parse(
+        "type Doc @entity(immutable: true) { id: ID! causalityRegion: Int! }\n\
+         type Note @entity(immutable: false) { id: ID! causalityRegion: BigInt }",
+    )
+    .unwrap();
+    let d = store.deployment("regions", Arc::new(schema)).unwrap();
+    let doc = |id: &str, region: i32| {
+        entity(&[("id", text(id)), ("causalityRegion", Value::Int(region))])
+    };
+    let doc_key = |id: &str| key("Doc", Id::String(id.into()));
+    d.transact_block(
+        ptr(1),
+        0,
+        BlockWrite {
+            modifications: vec![
+                EntityModification::Insert {
+                    key: doc_key("onchain"),
+                    data: doc("onchain", 5),
+                },
+                EntityModification::Insert {
+                    key: key("Note", Id::String("n".into())),
+                    data: entity(&[("id", text("n")), ("causalityRegion", big(-3))]),
+                },
+            ],
+            data_sources: vec![file_data_source(1, 1)],
+            ..BlockWrite::default()
+        },
+    )
+    .unwrap();
+    d.transact_block(
+        ptr(2),
+        0,
+        BlockWrite {
+            file_entities: vec![(1, doc_key("file"), doc("file", 0))],
+            done_data_sources: vec![1],
+            ..BlockWrite::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(d.get(&doc_key("onchain")).unwrap(), Some(doc("onchain", 5)));
+    // The file data source's entity keeps its own value and stays out of handlers' sight.
+    assert_eq!(d.get(&doc_key("file")).unwrap(), None);
+    assert_eq!(
+        d.find(&doc_key("file"), None).unwrap(),
+        Some(doc("file", 0))
+    );
+    assert_eq!(
+        d.find(&key("Note", Id::String("n".into())), None)
+            .unwrap()
+            .unwrap()["causalityRegion"],
+        big(-3)
+    );
+    let docs = |filters: Vec<Filter>| {
+        ids(&d
+            .query(&EntityQuery {
+                entity_type: "Doc".into(),
+                ..tokens(filters)
+            })
+            .unwrap())
+    };
+    assert_eq!(docs(vec![]), ["file", "onchain"]);
+    assert_eq!(
+        docs(vec![Filter::Equal("causalityRegion".into(), Value::Int(0))]),
+        ["file"]
+    );
+    assert_eq!(
+        docs(vec![Filter::GreaterThan(
+            "causalityRegion".into(),
+            Value::Int(1)
+        )]),
+        ["onchain"]
+    );
+}
+
 /// Each listed test, as a test per backend (`sqlite::name`, `postgres::name`).
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -1479,6 +1558,7 @@ on_both_backends!(
     deployments_in_one_file_are_separate,
     data_sources_keep_creation_order,
     file_data_sources_write_in_their_own_region,
+    a_field_named_causality_region_is_an_ordinary_field,
     the_entity_cache_runs_on_the_store,
     explains_bad_queries,
 );
@@ -1539,22 +1619,22 @@ fn sqlite_layout_version_2_is_upgraded() {
     {
         // Back to what version 2 made.
         let conn = rusqlite::Connection::open(&path).unwrap();
-        let mut tables: Vec<String> = conn
+        let tables: Vec<String> = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'sgd1_*'")
             .unwrap()
             .query_map([], |row| row.get(0))
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        tables.push("sgd1$data_sources".into());
         for table in &tables {
             conn.execute_batch(&format!(
-                "ALTER TABLE \"{table}\" DROP COLUMN causality_region"
+                "ALTER TABLE \"{table}\" DROP COLUMN \"causality_region$\""
             ))
             .unwrap();
         }
         conn.execute_batch(
-            "ALTER TABLE \"sgd1$data_sources\" DROP COLUMN done_at; PRAGMA user_version = 2;",
+            "ALTER TABLE \"sgd1$data_sources\" DROP COLUMN causality_region;
+             ALTER TABLE \"sgd1$data_sources\" DROP COLUMN done_at; PRAGMA user_version = 2;",
         )
         .unwrap();
     }

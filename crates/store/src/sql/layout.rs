@@ -12,14 +12,15 @@
 //! id          text | bytes | int8 (by the id type)
 //! block_from  first block the version is visible at
 //! block_to    first block it is not (NULL = current); mutable types only
-//! causality_region  0 for onchain writes, the file data source's region for its writes
+//! causality_region$  0 for onchain writes, the file data source's region for its writes
 //! <field>...  one column per stored field, nullable
 //! ```
 //!
 //! graph-node adds `causality_region` only to the tables of types that file templates list in
 //! `entities`; Sprig adds it to every table (it costs nothing on rows that keep the default), so
-//! a layout depends on the schema alone. Ids stay unique across regions, as graph-node's
-//! exclusion constraint on `(id, block_range)` keeps them.
+//! a layout depends on the schema alone. Its name ends in `$`, which no snake-cased GraphQL
+//! field name has, so a field `causalityRegion` keeps its own column. Ids stay unique across
+//! regions, as graph-node's exclusion constraint on `(id, block_range)` keeps them.
 //!
 //! Both backends store the same values: BigInt and BigDecimal as the order-preserving byte keys
 //! of `numeric.rs`, lists as JSON arrays, text compared bytewise (`COLLATE "C"` in PostgreSQL),
@@ -37,7 +38,11 @@ use super::Dialect;
 use crate::validation::type_name;
 
 /// Columns every entity table has; fields may not map onto them.
-const RESERVED_COLUMNS: [&str; 5] = ["vid", "id", "block_from", "block_to", "causality_region"];
+const RESERVED_COLUMNS: [&str; 4] = ["vid", "id", "block_from", "block_to"];
+
+/// The entity tables' causality region column, quoted. It is bookkeeping added in layout
+/// version 3, after fields had their names: the `$` keeps every field name out of its way.
+pub(crate) const CAUSALITY_REGION: &str = "\"causality_region$\"";
 
 /// How the values of a column (or of a list column's elements) are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,7 +252,7 @@ impl Table {
         }
         let _ = write!(
             table,
-            ",\n  causality_region {} NOT NULL DEFAULT 0",
+            ",\n  {CAUSALITY_REGION} {} NOT NULL DEFAULT 0",
             types.int8
         );
         for column in &self.columns {
@@ -461,8 +466,8 @@ impl Layout {
     }
 
     /// The statements that bring this deployment's tables from format version 2 to 3: a
-    /// `causality_region` column on every entity table and on the data sources, which also get
-    /// `done_at` (the block a file data source was processed at).
+    /// [`CAUSALITY_REGION`] column on every entity table, a `causality_region` column on the
+    /// data sources, which also get `done_at` (the block a file data source was processed at).
     pub(crate) fn upgrade_to_v3(&self) -> Vec<String> {
         let int8 = Types::of(self.dialect).int8;
         let mut ddl: Vec<String> = self
@@ -470,7 +475,7 @@ impl Layout {
             .iter()
             .map(|t| {
                 format!(
-                    "ALTER TABLE {} ADD COLUMN causality_region {int8} NOT NULL DEFAULT 0",
+                    "ALTER TABLE {} ADD COLUMN {CAUSALITY_REGION} {int8} NOT NULL DEFAULT 0",
                     t.sql
                 )
             })
@@ -577,7 +582,7 @@ fn table(
         immutable: entity_type.immutable,
         current_sql: format!("SELECT {select_list} FROM {sql} WHERE id = ?1{current}"),
         onchain_sql: format!(
-            "SELECT {select_list} FROM {sql} WHERE id = ?1{current} AND causality_region = 0"
+            "SELECT {select_list} FROM {sql} WHERE id = ?1{current} AND {CAUSALITY_REGION} = 0"
         ),
         insert_sql: Default::default(),
         close_sql: Default::default(),

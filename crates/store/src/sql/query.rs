@@ -14,7 +14,7 @@ use sprig_manifest::Schema;
 use sprig_value::{from_hex, BigDecimal, BigInt, Entity, EntityKey, Id, Value};
 
 use super::codec;
-use super::layout::{Column, ColumnType, Layout, Table};
+use super::layout::{Column, ColumnType, Layout, Table, CAUSALITY_REGION};
 use super::numeric;
 use super::{Db, Dialect, Param, SqlValue};
 use crate::{EntityQuery, Filter, OrderDirection};
@@ -145,7 +145,7 @@ pub(crate) fn derived(
         })?;
         // The column's index of current rows answers this without a scan.
         let sql = format!(
-            "SELECT {} FROM {} WHERE {} = ?1 AND {} AND causality_region = 0",
+            "SELECT {} FROM {} WHERE {} = ?1 AND {} AND {CAUSALITY_REGION} = 0",
             table.select_list,
             table.sql,
             column.sql,

@@ -8,7 +8,7 @@
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use sprig_value::{BlockPtr, Entity, EntityKey, Id, Value};
 
-use super::layout::{Layout, Table};
+use super::layout::{Layout, Table, CAUSALITY_REGION};
 use super::meta::{self, block_number};
 use super::{codec, int, Db, Param, SqlValue};
 use crate::{BlockWrite, EntityModification, PruneReport};
@@ -276,7 +276,7 @@ fn write_file_entity(
         .collect();
     let values: String = (3..params.len()).map(|i| format!(", ?{i}")).collect();
     let sql = format!(
-        "INSERT INTO {} (id, block_from{columns}, causality_region) VALUES (?1, ?2{values}, ?{}) \
+        "INSERT INTO {} (id, block_from{columns}, {CAUSALITY_REGION}) VALUES (?1, ?2{values}, ?{}) \
          ON CONFLICT DO NOTHING",
         table.sql,
         params.len()
