@@ -23,7 +23,7 @@ use common::*;
 use criterion::{criterion_group, criterion_main, Criterion};
 use sprig_runtime::{
     ApiVersion, BlockState, DataSourceInfo, HandlerContext, MappingModule, MappingRuntime,
-    MappingTrigger, RuntimeConfig,
+    MappingTrigger, RuntimeConfig, Stage,
 };
 use sprig_store::EntityCache;
 
@@ -32,23 +32,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-fn transfer() -> MappingTrigger {
-    MappingTrigger::Event {
-        log: Arc::new(log()),
-        params: vec![
-            ("from".to_string(), DynSolValue::Address(address(0xf1))),
-            ("to".to_string(), DynSolValue::Address(address(0x02))),
-            (
-                "value".to_string(),
-                DynSolValue::Uint(U256::from(1000u64), 256),
-            ),
-        ],
-        block: Arc::new(block(12)),
-        transaction: Some(Arc::new(transaction())),
-        receipt: Some(Arc::new(receipt())),
-    }
 }
 
 /// Times `iters` runs of `handler` on `module`, checking each succeeds.
@@ -105,6 +88,29 @@ fn instantiate(c: &mut Criterion) {
             b.iter_custom(|iters| run_handler(&rt, &module, "noop", iters))
         });
     }
+    // Where the empty handler's time goes: each run stops after one more step (pooling).
+    let module = load(RuntimeConfig::default());
+    for stage in [
+        Stage::Instantiate,
+        Stage::Start,
+        Stage::Trigger,
+        Stage::Handler,
+    ] {
+        group.bench_function(format!("noop-until/{stage:?}"), |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let started = Instant::now();
+                    for _ in 0..iters {
+                        let result = Run::new("noop").until(&module, stage).await;
+                        assert!(result.outcome.is_ok());
+                    }
+                    started.elapsed()
+                })
+            })
+        });
+    }
+    // The harness's share: building the trigger and context, without running anything.
+    group.bench_function("noop-until/context-only", |b| b.iter(|| Run::new("noop")));
     group.finish();
 }
 

@@ -1,14 +1,22 @@
 //! The wall-clock guard of a handler: a non-deterministic limit on how long it may run.
 //!
-//! The engine's epoch is advanced by a ticker thread (see `runtime`); at each tick wasm code
-//! checks in with the store, whose callback asks [`HandlerClock::expired`]. The clock counts
+//! The clock is checked each time the handler's future is polled ([`HandlerClock::guard`]):
+//! wasm yields to the executor every `FUEL_YIELD_INTERVAL` units of fuel (about 0.1 ms of
+//! wasm), and a host function's I/O wakes it when done. That costs nothing measurable, where
+//! epoch interruption (an epoch check compiled into every function entry and loop header, a
+//! ticker thread) made CPU-bound wasm 15-20% slower (NOTES.md). The clock counts
 //! time spent in wasm and in host computation, but pauses while the host waits on I/O for the
 //! mapping (an `ethereum.call` waiting on RPC): a slow node must not make a mapping's own time
 //! run out. Pausing goes through a [`PauseGuard`], so an error or a panic during the wait can
 //! never leave the clock stopped.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 use std::time::{Duration, Instant};
+
+use crate::error::HostError;
 
 /// Measures the time a handler runs, minus the time it waits on I/O.
 #[derive(Debug)]
@@ -49,6 +57,23 @@ impl HandlerClock {
     /// Whether the handler has run longer than the limit.
     pub fn expired(&self) -> bool {
         self.running() > self.limit
+    }
+
+    /// Runs `future` (a handler's run) until it completes or the clock expires, checking the
+    /// clock every time it is polled. On expiry the future is dropped, which cancels the wasm
+    /// it was running, and the result is a non-deterministic timeout error.
+    pub async fn guard<F>(&self, mut future: Pin<&mut F>) -> wasmtime::Result<()>
+    where
+        F: Future<Output = wasmtime::Result<()>>,
+    {
+        std::future::poll_fn(|cx| {
+            if self.expired() {
+                let timeout = anyhow::anyhow!("the handler hit the timeout of {:?}", self.limit);
+                return Poll::Ready(Err(HostError::non_deterministic(timeout).into()));
+            }
+            future.as_mut().poll(cx)
+        })
+        .await
     }
 
     /// Stops the clock until the returned guard is dropped. Pauses may nest.

@@ -170,7 +170,7 @@ pub(crate) fn classify(error: wasmtime::Error, run: &FailedRun<'_>) -> MappingEr
 
 /// Traps that depend only on the mapping. A stack overflow is deterministic here because the
 /// stack limit, the wasmtime version and the optimisation level are pinned (runtime.md);
-/// an epoch interrupt is a timeout, which never is.
+/// an interrupt would be a timeout, which never is.
 fn trap_determinism(trap: Trap) -> Determinism {
     match trap {
         Trap::StackOverflow

@@ -73,6 +73,6 @@ pub use crate::config::{OptLevel, RuntimeConfig};
 pub use crate::context::{BlockState, DataSourceInfo, HandlerContext};
 pub use crate::error::MappingError;
 pub use crate::host::IpfsSettings;
-pub use crate::module::{HandlerOutcome, HandlerResult, MappingModule};
+pub use crate::module::{HandlerOutcome, HandlerResult, MappingModule, Stage};
 pub use crate::runtime::MappingRuntime;
 pub use crate::trigger::MappingTrigger;

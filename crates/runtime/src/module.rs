@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use wasmtime::{AsContextMut, ExternType, InstancePre, Linker, Module, Store, UpdateDeadline};
+use wasmtime::{AsContextMut, ExternType, InstancePre, Linker, Module, Store};
 
 use crate::api_version::ApiVersion;
 use crate::asc::{place, Exports, Heap, Layout, Objects, TypeIds};
@@ -60,6 +60,20 @@ pub struct HandlerResult {
     /// Fuel the trigger used: wasm instructions (including `_start` and the allocator) plus
     /// what host functions charged.
     pub gas_used: u64,
+}
+
+/// The steps of a trigger's run, in order, for [`MappingModule::run_until`].
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// A store and an instance.
+    Instantiate,
+    /// ... and `_start` run.
+    Start,
+    /// ... and the trigger object written into guest memory.
+    Trigger,
+    /// ... and the handler called: a whole run.
+    Handler,
 }
 
 impl MappingModule {
@@ -151,7 +165,18 @@ impl MappingModule {
     /// success and discarded on any failure. Must be polled within a tokio runtime with time
     /// enabled when a timeout is configured; long handlers yield to the executor regularly.
     /// Dropping the future cancels the handler and drops the block state with it.
-    pub async fn run(&self, trigger: MappingTrigger, mut ctx: HandlerContext) -> HandlerResult {
+    pub async fn run(&self, trigger: MappingTrigger, ctx: HandlerContext) -> HandlerResult {
+        self.run_until(trigger, ctx, Stage::Handler).await
+    }
+
+    /// [`run`](Self::run), stopping after `stage`: for benchmarks that time each step.
+    #[doc(hidden)]
+    pub async fn run_until(
+        &self,
+        trigger: MappingTrigger,
+        mut ctx: HandlerContext,
+        stage: Stage,
+    ) -> HandlerResult {
         let config = &self.inner.runtime.config;
         let handler = ctx.handler.clone();
         let block = ctx.block;
@@ -176,7 +201,14 @@ impl MappingModule {
         let mut store = Store::new(&self.inner.runtime.engine, state);
         store.limiter(|state| &mut state.limiter);
 
-        let result = self.execute(&mut store, &trigger, &handler).await;
+        let clock = store.data().clock.clone();
+        let result = {
+            let run = std::pin::pin!(self.execute(&mut store, &trigger, &handler, stage));
+            match clock {
+                Some(clock) => clock.guard(run).await,
+                None => run.await,
+            }
+        };
         let gas_used = match store.get_fuel() {
             Ok(left) => config.gas_limit.saturating_sub(left),
             Err(_) => 0, // unmetered
@@ -231,20 +263,11 @@ impl MappingModule {
         store: &mut Store<HostState>,
         trigger: &MappingTrigger,
         handler: &str,
+        stage: Stage,
     ) -> wasmtime::Result<()> {
         if store.data().metered {
             store.set_fuel(self.inner.runtime.config.gas_limit)?;
             store.fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL))?;
-        }
-        if let Some(clock) = store.data().clock.clone() {
-            store.epoch_deadline_callback(move |_| {
-                Ok(if clock.expired() {
-                    UpdateDeadline::Interrupt
-                } else {
-                    UpdateDeadline::Continue(1)
-                })
-            });
-            store.set_epoch_deadline(1);
         }
 
         let instance = self
@@ -257,11 +280,21 @@ impl MappingModule {
         let exports = Exports::of(&instance, &mut *store, layout)?;
         store.data_mut().heap.attach(exports);
 
+        if stage == Stage::Instantiate {
+            return Ok(());
+        }
+
         start::run_top_level(store, &instance, layout).await?;
+        if stage == Stage::Start {
+            return Ok(());
+        }
 
         let mut objects = Objects::new(layout);
         let root = trigger.write(&mut objects, self.inner.api_version);
         let argument = place(&mut store.as_context_mut(), objects, root).await?;
+        if stage == Stage::Trigger {
+            return Ok(());
+        }
 
         let function = instance
             .get_func(&mut *store, handler)

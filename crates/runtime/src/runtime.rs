@@ -1,9 +1,7 @@
-//! [`MappingRuntime`]: the engine shared by all mappings, and the epoch ticker behind timeouts.
+//! [`MappingRuntime`]: the engine shared by all mappings.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use wasmtime::Engine;
 
@@ -14,7 +12,7 @@ use crate::module::MappingModule;
 use crate::source_map::SourceMap;
 
 /// Compiles and runs mappings. One per process is enough: it holds a single wasmtime engine
-/// (and, with a timeout, one ticker thread) shared by every module it loads.
+/// shared by every module it loads.
 ///
 /// Cheap to clone (an `Arc` inside).
 ///
@@ -33,18 +31,17 @@ pub struct MappingRuntime {
     shared: Arc<Shared>,
 }
 
-/// What every module of a runtime shares. Modules hold it too, so the engine and the ticker
-/// live as long as any module does.
+/// What every module of a runtime shares. Modules hold it too, so the engine lives as long as
+/// any module does.
 pub(crate) struct Shared {
     pub engine: Engine,
     pub config: RuntimeConfig,
     /// The gateway `ipfs.cat` and `ipfs.getBlock` read from.
     pub ipfs: Option<Arc<IpfsSettings>>,
-    _ticker: Option<Ticker>,
 }
 
 impl MappingRuntime {
-    /// Creates the engine for `config`, and the epoch ticker if a timeout is set.
+    /// Creates the engine for `config`.
     pub fn new(config: RuntimeConfig) -> anyhow::Result<MappingRuntime> {
         MappingRuntime::with_ipfs(config, None)
     }
@@ -57,16 +54,11 @@ impl MappingRuntime {
         ipfs: Option<IpfsSettings>,
     ) -> anyhow::Result<MappingRuntime> {
         let engine = Engine::new(&config.engine_config()?)?;
-        let ticker = match config.timeout {
-            Some(timeout) => Some(Ticker::start(&engine, timeout)?),
-            None => None,
-        };
         Ok(MappingRuntime {
             shared: Arc::new(Shared {
                 engine,
                 config,
                 ipfs: ipfs.map(Arc::new),
-                _ticker: ticker,
             }),
         })
     }
@@ -126,36 +118,5 @@ impl std::fmt::Debug for MappingRuntime {
         f.debug_struct("MappingRuntime")
             .field("config", &self.shared.config)
             .finish_non_exhaustive()
-    }
-}
-
-/// A thread advancing the engine's epoch, so that running wasm checks in with its store's
-/// deadline callback (which compares the handler's clock with the timeout).
-struct Ticker {
-    stop: Arc<AtomicBool>,
-}
-
-impl Ticker {
-    fn start(engine: &Engine, timeout: Duration) -> std::io::Result<Ticker> {
-        // A tenth of the timeout (within 1 ms to 100 ms): handlers stop within ~10% of it.
-        let tick = (timeout / 10).clamp(Duration::from_millis(1), Duration::from_millis(100));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (engine, flag) = (engine.clone(), Arc::clone(&stop));
-        std::thread::Builder::new()
-            .name("sprig-epoch-ticker".to_string())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(tick);
-                    engine.increment_epoch();
-                }
-            })?;
-        Ok(Ticker { stop })
-    }
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        // The thread notices within one tick and exits, dropping its engine handle.
-        self.stop.store(true, Ordering::Relaxed);
     }
 }

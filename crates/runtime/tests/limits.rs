@@ -126,6 +126,33 @@ async fn busy_handler_hits_the_timeout_non_deterministically() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// A timeout cancels the run by dropping its future while wasm is suspended at a fuel yield:
+/// the instance and its stack go back to the pool each time (more timeouts than the pool has
+/// slots), and the module runs the next trigger normally.
+#[tokio::test]
+async fn timed_out_runs_release_their_instances() {
+    let _cpu = CPU_HEAVY.lock().await;
+    let module = load(RuntimeConfig {
+        timeout: Some(Duration::from_millis(1)),
+        gas_limit: u64::MAX / 2,
+        ..config()
+    });
+    for _ in 0..300 {
+        let error = Run::new("infiniteLoop")
+            .on(&module)
+            .await
+            .outcome
+            .unwrap_err();
+        assert!(!error.is_deterministic(), "{error}");
+        assert!(
+            error.to_string().contains("hit the timeout of 1ms"),
+            "{error}"
+        );
+    }
+    let next = Run::new("noop").on(&module).await;
+    assert!(next.outcome.is_ok(), "{:?}", next.outcome);
+}
+
 #[tokio::test]
 async fn waiting_on_rpc_does_not_count_against_the_timeout() {
     let _cpu = CPU_HEAVY.lock().await;

@@ -13,7 +13,7 @@ use sprig_chain::{Block, Log, Receipt, Transaction};
 use sprig_manifest::Schema;
 use sprig_runtime::{
     ApiVersion, BlockState, CallResult, ChainFuture, DataSourceInfo, EthereumCalls, HandlerContext,
-    HandlerResult, MappingModule, MappingRuntime, MappingTrigger, RuntimeConfig,
+    HandlerResult, MappingModule, MappingRuntime, MappingTrigger, RuntimeConfig, Stage,
 };
 use sprig_store::{EntityCache, EntityReader};
 use sprig_value::{BlockPtr, Entity, EntityKey, Id, Value};
@@ -250,6 +250,11 @@ impl Run {
     }
 
     pub async fn on(self, module: &MappingModule) -> HandlerResult {
+        self.until(module, Stage::Handler).await
+    }
+
+    /// Runs on `module` up to `stage` only (benchmarks of each step).
+    pub async fn until(self, module: &MappingModule, stage: Stage) -> HandlerResult {
         let block = self.trigger.block().clone();
         let ctx = HandlerContext {
             handler: self.handler.to_string(),
@@ -267,7 +272,7 @@ impl Run {
             chain: self.chain,
             schema: schema(),
         };
-        module.run(self.trigger, ctx).await
+        module.run_until(self.trigger, ctx, stage).await
     }
 
     /// Runs on the shared test module and expects success.
@@ -323,6 +328,25 @@ pub fn strings(entity: &Entity, field: &str) -> Vec<String> {
 
 pub fn b256(byte: u8) -> B256 {
     B256::repeat_byte(byte)
+}
+
+/// A transfer-like event trigger (from, to, value) with its transaction and receipt, for
+/// `handleTransfer`.
+pub fn transfer() -> MappingTrigger {
+    MappingTrigger::Event {
+        log: Arc::new(log()),
+        params: vec![
+            ("from".to_string(), DynSolValue::Address(address(0xf1))),
+            ("to".to_string(), DynSolValue::Address(address(0x02))),
+            (
+                "value".to_string(),
+                DynSolValue::Uint(U256::from(1000u64), 256),
+            ),
+        ],
+        block: Arc::new(block(12)),
+        transaction: Some(Arc::new(transaction())),
+        receipt: Some(Arc::new(receipt())),
+    }
 }
 
 pub fn address(byte: u8) -> Address {
