@@ -2,7 +2,7 @@
 //! binary, a real chain and a real IPFS (Helia's UnixFS behind the gateway protocol on loopback).
 //!
 //! Every announced CID creates a `Doc` file data source whose handler stores the file's size,
-//! keccak256 and text. The tests check the exact `Doc`s over GraphQL; that the onchain handler
+//! keccak256 and text (and creates the `Doc` of a CID the text links). The tests check the exact `Doc`s over GraphQL; that the onchain handler
 //! never sees them (`File.docVisible`); that a restart does not run a done file data source
 //! again; and that a file the gateway holds back is handled once it appears, while the chain is
 //! indexed on without waiting for it.
@@ -103,11 +103,19 @@ async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight() {
         raw_leaves: false,
         chunk_size: 262_144,
     };
+    // Announced by nobody: the Doc of the file linking it (`ipfs://<CID>`) creates its data
+    // source.
+    let linked = b"linked from another file".to_vec();
+    let linked_cid = gateway.add(&linked, Layout::default()).await.unwrap();
     let big: Vec<u8> = (0..700_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
     let files: Vec<(Vec<u8>, Layout)> = vec![
         (b"a file for a file data source".to_vec(), Layout::default()),
         (b"42".to_vec(), v0),
         (big, Layout::default()),
+        (
+            format!("ipfs://{linked_cid}").into_bytes(),
+            Layout::default(),
+        ),
     ];
     let mut cids = Vec::new();
     for (bytes, layout) in &files {
@@ -124,6 +132,7 @@ async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight() {
         .iter()
         .zip(&files)
         .map(|(cid, (bytes, _))| expected_doc(cid, bytes))
+        .chain([expected_doc(&linked_cid, &linked)])
         .collect();
     expected.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
 
@@ -154,7 +163,7 @@ async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight() {
         first_log.contains("file data source `not a cid` of template `Doc` ignored"),
         "{first_log}"
     );
-    for cid in &cids {
+    for cid in cids.iter().chain([&linked_cid]) {
         assert!(
             first_log.contains(&format!("file data source `{cid}` processed")),
             "{first_log}"
@@ -178,7 +187,7 @@ async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight() {
         .unwrap();
     assert_ok(&out);
     let log = String::from_utf8_lossy(&out.stderr);
-    for cid in &announced {
+    for cid in announced.iter().chain([&linked_cid]) {
         assert!(
             !log.contains(cid.as_str()),
             "{cid} again after a restart:\n{log}"

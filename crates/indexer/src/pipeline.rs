@@ -684,29 +684,13 @@ impl Indexer {
                 break;
             }
             first_host = self.hosts.len();
-            for mut ds in new {
-                if self
-                    .manifest
-                    .template(&ds.template)
-                    .is_some_and(|t| t.is_file())
-                {
-                    let path = ds.params.first().map_or("", String::as_str);
-                    if let Err(e) = sprig_ipfs::check_path(path) {
-                        // graph-node ignores such a creation: no data source, no region, and
-                        // nothing that could ever run.
-                        tracing::warn!(
-                            block = block.number,
-                            "file data source `{path}` of template `{}` ignored: {e}",
-                            ds.template
-                        );
-                        continue;
-                    }
-                    ds.causality_region = self.files.next_region();
-                    self.files.add(ds.clone());
+            for ds in new {
+                if self.is_file_template(&ds.template) {
+                    created.extend(self.add_file_source(ds, block.number));
                 } else {
                     self.hosts.push(host_from_template(&self.manifest, &ds)?);
+                    created.push(ds);
                 }
-                created.push(ds);
             }
             if self.hosts.len() == first_host {
                 break;
@@ -723,7 +707,7 @@ impl Indexer {
                 .fetch_calls(block.number, block.number, &call_filter)
                 .await?;
         }
-        let (file_entities, done_data_sources) = self.run_file_sources(block).await?;
+        let (file_entities, done_data_sources) = self.run_file_sources(block, &mut created).await?;
         let modifications = state.cache.into_modifications()?;
         let poi = self.finish_poi(poi);
         self.store.transact_block_deferred(
@@ -745,23 +729,57 @@ impl Indexer {
         Ok(BlockOutcome::Committed)
     }
 
+    /// Whether `template` is a `file/ipfs` template of the manifest.
+    fn is_file_template(&self, template: &str) -> bool {
+        self.manifest
+            .template(template)
+            .is_some_and(|t| t.is_file())
+    }
+
+    /// Gives a file data source created at `block` its causality region and starts fetching its
+    /// file; returns it for the block's write. One whose param is not an IPFS path is dropped
+    /// with a warning (graph-node ignores such a creation: no data source, no region, nothing
+    /// that could ever run).
+    fn add_file_source(
+        &mut self,
+        mut ds: StoredDataSource,
+        block: u64,
+    ) -> Option<StoredDataSource> {
+        let path = ds.params.first().map_or("", String::as_str);
+        if let Err(e) = sprig_ipfs::check_path(path) {
+            tracing::warn!(
+                block,
+                "file data source `{path}` of template `{}` ignored: {e}",
+                ds.template
+            );
+            return None;
+        }
+        ds.causality_region = self.files.next_region();
+        self.files.add(ds.clone());
+        Some(ds)
+    }
+
     /// Runs the handlers of the file data sources whose files have arrived, after the block's
     /// onchain triggers (graph-node's order), each against an empty store: their entities (to
-    /// be inserted under their causality regions) and the regions done. Their writes stay out
-    /// of the proof of indexing, as in graph-node, and every error is non-deterministic there
-    /// too (the block is retried).
+    /// be inserted under their causality regions) and the regions done. The file data sources
+    /// they create (as graph-node, a file handler may create file data sources, never onchain
+    /// ones) are appended to `created`. Their writes stay out of the proof of indexing, as in
+    /// graph-node, and every error is non-deterministic there too (the block is retried).
     async fn run_file_sources(
         &mut self,
         block: &Arc<Block>,
+        created: &mut Vec<StoredDataSource>,
     ) -> Result<(
         Vec<(i64, sprig_value::EntityKey, sprig_value::Entity)>,
         Vec<i64>,
     )> {
         let mut entities = Vec::new();
         let mut done = Vec::new();
+        // Its own handle: the loop adds the file data sources the handlers create to `self`.
+        let manifest = self.manifest.clone();
         for (source, content) in self.files.ready() {
             let region = source.causality_region;
-            let template = self.manifest.template(&source.template).ok_or_else(|| {
+            let template = manifest.template(&source.template).ok_or_else(|| {
                 anyhow!(
                     "the store has a data source of template `{}`, which the manifest does not \
                      define",
@@ -810,13 +828,23 @@ impl Indexer {
                 };
                 return Err(e.context(describe()));
             }
-            if !result.state.created_data_sources.is_empty() {
+            let state = result.state;
+            if let Some(onchain) = state
+                .created_data_sources
+                .iter()
+                .find(|ds| !self.is_file_template(&ds.template))
+            {
                 bail!(
-                    "{}: file data sources cannot create data sources",
-                    describe()
+                    "{}: it creates a data source of template `{}`, but a file data source's \
+                     handler can only create file data sources",
+                    describe(),
+                    onchain.template
                 );
             }
-            for modification in result.state.cache.into_modifications()? {
+            for ds in state.created_data_sources {
+                created.extend(self.add_file_source(ds, block.number));
+            }
+            for modification in state.cache.into_modifications()? {
                 let sprig_store::EntityModification::Insert { key, data } = modification else {
                     bail!(
                         "{}: file data sources can only create entities, not remove them",

@@ -1,5 +1,8 @@
 import { Bytes, crypto, dataSource } from "@graphprotocol/graph-ts";
 import { Doc } from "../generated/schema";
+import { Doc as DocTemplate } from "../generated/templates";
+
+const LINK = "ipfs://";
 
 // A file data source's handler: `content` is the whole file, its CID the data source's param.
 export function handleDoc(content: Bytes): void {
@@ -7,7 +10,13 @@ export function handleDoc(content: Bytes): void {
   doc.size = content.length;
   doc.contentHash = Bytes.fromByteArray(crypto.keccak256(content));
   if (content.length < 100) {
-    doc.text = content.toString();
+    let text = content.toString();
+    doc.text = text;
+    // A file that links another (`ipfs://<CID>`) gets that one its own file data source, as
+    // metadata files link their images: file handlers may create file data sources.
+    if (text.startsWith(LINK)) {
+      DocTemplate.create(text.slice(LINK.length));
+    }
   }
   doc.save();
 }
