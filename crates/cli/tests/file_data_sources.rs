@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::keccak256;
 use serde_json::{json, Value};
-use sprig_chain::testing::Anvil;
+use sprig_chain::testing::{Anvil, TxRequest};
 use sprig_ipfs::testing::{Gateway, Layout};
 use support::*;
 
@@ -34,12 +34,12 @@ fn expected_doc(cid: &str, bytes: &[u8]) -> Value {
     })
 }
 
+/// The fields of `Doc`.
+const DOC_FIELDS: &str = "id size contentHash text";
+
 /// Every `Doc`, ordered by id.
 async fn docs(server: &Server) -> Vec<Value> {
-    server
-        .all("ipfs", "docs", "id size contentHash text")
-        .await
-        .unwrap()
+    server.all("ipfs", "docs", DOC_FIELDS).await.unwrap()
 }
 
 /// `_meta { block { number } }`, or `None` before the first block (or on any error).
@@ -80,9 +80,11 @@ async fn mine_until(
     loop {
         dev.assert_running();
         if let Some(head) = meta_block(server).await {
-            let docs = docs(server).await;
-            if done(&docs, head) {
-                return docs;
+            // Fails only if sprig exited since: the next round says so.
+            if let Ok(docs) = server.all("ipfs", "docs", DOC_FIELDS).await {
+                if done(&docs, head) {
+                    return docs;
+                }
             }
         }
         assert!(
@@ -241,5 +243,117 @@ async fn a_held_back_file_is_handled_when_it_appears_without_holding_back_the_ch
     })
     .await;
     assert_eq!(got, expected);
+    dev.interrupt();
+}
+
+/// `Files.publish(cid)` calldata.
+fn publish_calldata(cid: &str) -> Vec<u8> {
+    let selector = &keccak256("publish(string)")[..4];
+    let mut data = selector.to_vec();
+    data.extend([0u8; 31]);
+    data.push(0x20);
+    data.extend([0u8; 24]);
+    data.extend((cid.len() as u64).to_be_bytes());
+    data.extend(cid.as_bytes());
+    data.resize(data.len().div_ceil(32) * 32, 0);
+    data
+}
+
+/// Reorganisations undo file data sources with the blocks that did them: one that replaces the
+/// block a file was handled in makes it wait and be handled again on the new branch (once); one
+/// that replaces the announcement removes the data source and its `Doc`, and the new branch's
+/// announcement gets its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn reorgs_undo_file_data_sources_with_their_blocks() {
+    let gateway = Gateway::spawn().unwrap();
+    let first = b"announced on the abandoned branch".to_vec();
+    let second = b"announced on the new branch".to_vec();
+    let first_cid = gateway.add(&first, Layout::default()).await.unwrap();
+    let second_cid = gateway.add(&second, Layout::default()).await.unwrap();
+    let anvil = anvil();
+    // The contracts only: the index commits block 2 before the announcement, so the second
+    // reorg below has a committed block to go back to.
+    let no_cids: [&str; 1] = ["--announce"];
+    let summary = emit_with("ipfs", anvil.url(), &no_cids);
+    let announcements = summary["announcements"].as_str().unwrap().to_string();
+    let from = rpc(anvil.url(), "eth_accounts", json!([])).await[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let publish = |cid: &str| {
+        json!({
+            "from": from,
+            "to": announcements,
+            "gas": "0x40000",
+            "data": to_hex(&publish_calldata(cid)),
+        })
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut dev = start_dev(&anvil, &gateway, &dir.path().join("ipfs.sqlite"), port);
+    let server = Server::attach(port);
+    let deadline = Instant::now() + DEADLINE;
+    while meta_block(&server).await != Some(2) {
+        dev.assert_running();
+        assert!(Instant::now() < deadline, "block 2 not indexed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let announced_at = anvil
+        .send_transaction(TxRequest::call(
+            announcements.parse().unwrap(),
+            publish_calldata(&first_cid),
+        ))
+        .await
+        .unwrap()
+        .block_number;
+    assert_eq!(announced_at, 3);
+    mine_until(&mut dev, &anvil, &server, "the first Doc", |docs, _| {
+        !docs.is_empty()
+    })
+    .await;
+    let processed = format!("file data source `{first_cid}` processed");
+    assert_eq!(dev.stderr().matches(&processed).count(), 1);
+
+    // Replace every block after the announcement (the Doc was handled in one of them). A
+    // transaction in the new branch makes its blocks differ from the old ones.
+    let head = anvil.block_number().await.unwrap();
+    let value_transfer = json!({ "from": from, "to": from, "value": "0x1" });
+    rpc(
+        anvil.url(),
+        "anvil_reorg",
+        json!([head - announced_at, [[value_transfer, 0]]]),
+    )
+    .await;
+    // Past the old head, the index is on the new branch; the file waits again, then lands.
+    let got = mine_until(
+        &mut dev,
+        &anvil,
+        &server,
+        "the first Doc again",
+        |docs, indexed| indexed > head && !docs.is_empty(),
+    )
+    .await;
+    assert_eq!(got, vec![expected_doc(&first_cid, &first)]);
+    assert_eq!(
+        dev.stderr().matches(&processed).count(),
+        2,
+        "{}",
+        dev.stderr()
+    );
+
+    // Replace the announcement itself; the new branch announces another file.
+    let head = anvil.block_number().await.unwrap();
+    rpc(
+        anvil.url(),
+        "anvil_reorg",
+        json!([head - announced_at + 1, [[publish(&second_cid), 0]]]),
+    )
+    .await;
+    let got = mine_until(&mut dev, &anvil, &server, "the second Doc", |docs, _| {
+        docs.iter().any(|d| d["id"] == json!(second_cid))
+    })
+    .await;
+    assert_eq!(got, vec![expected_doc(&second_cid, &second)]);
     dev.interrupt();
 }
