@@ -13,6 +13,7 @@
 
 mod support;
 
+use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
 use alloy::primitives::keccak256;
@@ -53,7 +54,7 @@ async fn meta_block(server: &Server) -> Option<u64> {
 
 /// Starts `sprig dev` on the ipfs example, logging the indexer's debug lines (which say when a
 /// file data source's file arrives and when it is processed).
-fn start_dev(anvil: &Anvil, gateway: &Gateway, db: &std::path::Path, port: u16) -> Dev {
+fn start_dev(anvil: &Anvil, gateway: &Gateway, db: impl AsRef<OsStr>, port: u16) -> Dev {
     Dev::start(
         sprig()
             .arg("dev")
@@ -98,7 +99,16 @@ async fn mine_until(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight() {
+async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight_sqlite() {
+    file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight_postgres() {
+    file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight(Backend::Postgres).await
+}
+
+async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight(backend: Backend) {
     let gateway = Gateway::spawn().unwrap();
     let v0 = Layout {
         cid_version: 0,
@@ -138,8 +148,8 @@ async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight() {
         .collect();
     expected.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
 
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ipfs.sqlite");
+    let dbs = Databases::new(backend);
+    let db = dbs.create("ipfs.sqlite");
     let port = free_port();
     let mut dev = start_dev(&anvil, &gateway, &db, port);
     let server = Server::attach(port);
