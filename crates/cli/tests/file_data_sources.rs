@@ -301,7 +301,7 @@ async fn reorgs_undo_file_data_sources_with_their_blocks() {
 
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut dev = start_dev(&anvil, &gateway, &dir.path().join("ipfs.sqlite"), port);
+    let mut dev = start_dev(&anvil, &gateway, dir.path().join("ipfs.sqlite"), port);
     let server = Server::attach(port);
     let deadline = Instant::now() + DEADLINE;
     while meta_block(&server).await != Some(2) {
