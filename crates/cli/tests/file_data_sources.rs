@@ -367,3 +367,56 @@ async fn reorgs_undo_file_data_sources_with_their_blocks() {
     assert_eq!(got, vec![expected_doc(&second_cid, &second)]);
     dev.interrupt();
 }
+
+/// Ids are unique across causality regions (graph-node's constraint too): the same CID
+/// announced twice makes two file data sources whose handlers both create `Doc(CID)`, and the
+/// block handling the second fails with the reason, is retried, and halts indexing.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_file_data_sources_creating_one_id_halt_indexing_with_the_reason() {
+    let gateway = Gateway::spawn().unwrap();
+    let content = b"announced twice".to_vec();
+    let cid = gateway.add(&content, Layout::default()).await.unwrap();
+    let anvil = anvil();
+    emit_with("ipfs", anvil.url(), &["--announce", &cid, &cid]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipfs.sqlite");
+    let mut dev = Dev::start(
+        sprig()
+            .arg("index")
+            .arg(manifest("ipfs"))
+            .args(["--rpc", anvil.url()])
+            .args(["--ipfs", gateway.url()])
+            .args(["--retry-backoff", "0.05", "--max-retries", "2"])
+            .arg("--db")
+            .arg(&db),
+    );
+    let deadline = Instant::now() + DEADLINE;
+    let status = loop {
+        if let Some(status) = dev.try_wait() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sprig did not halt:\n{}",
+            dev.stderr()
+        );
+        anvil.mine(1).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let log = dev.stderr();
+    assert!(!status.success(), "{log}");
+    assert!(
+        log.contains(&format!("Doc[{cid}] already exists")) && log.contains("indexing halted"),
+        "{log}"
+    );
+    // Never two: the first is there only if its file was handled in an earlier block than the
+    // second's (the gateway's timing decides).
+    let server = serve(&db);
+    let got = docs(&server).await;
+    assert!(
+        got.is_empty() || got == vec![expected_doc(&cid, &content)],
+        "{got:?}"
+    );
+}

@@ -504,6 +504,11 @@ impl Dev {
         }
     }
 
+    /// Its exit status, if it has exited.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
+    }
+
     pub fn assert_running(&mut self) {
         if let Some(status) = self.child.try_wait().unwrap() {
             std::thread::sleep(Duration::from_millis(100));
