@@ -38,6 +38,17 @@ impl Default for Layout {
     }
 }
 
+/// The gateway's count of `GET /ipfs/...` requests (blocks and files).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stats {
+    /// Requests being answered (or held) now.
+    pub in_flight: usize,
+    /// The most requests that were in flight at once so far.
+    pub most_in_flight: usize,
+    /// Distinct CIDs asked for so far.
+    pub cids_asked: usize,
+}
+
 /// A running gateway process on `127.0.0.1`, killed when dropped.
 #[derive(Debug)]
 pub struct Gateway {
@@ -102,6 +113,42 @@ impl Gateway {
         self.post(&format!("/corrupt/{cid}"), Vec::new())
             .await
             .map(drop)
+    }
+
+    /// Holds requests for blocks the gateway does not serve (no answer at all) until
+    /// [`release`](Self::release).
+    pub async fn hold(&self) -> Result<()> {
+        self.post("/hold", Vec::new()).await.map(drop)
+    }
+
+    /// Answers the held requests (404) and stops holding.
+    pub async fn release(&self) -> Result<()> {
+        self.post("/release", Vec::new()).await.map(drop)
+    }
+
+    /// What the gateway has been asked for so far.
+    pub async fn stats(&self) -> Result<Stats> {
+        let text = self
+            .http
+            .get(format!("{}/stats", self.url))
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        let numbers: Vec<usize> = text
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("GET /stats: {text:?}"))?;
+        let [in_flight, most_in_flight, cids_asked] = numbers[..] else {
+            bail!("GET /stats: {text:?}");
+        };
+        Ok(Stats {
+            in_flight,
+            most_in_flight,
+            cids_asked,
+        })
     }
 
     fn add_path(&self, layout: Layout, hidden: bool) -> String {
