@@ -15,12 +15,18 @@ use std::time::Duration;
 
 use sprig_runtime::IpfsSettings;
 use sprig_store::StoredDataSource;
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 /// First wait before fetching a missing file again; it doubles up to [`MAX_RETRY_DELAY`].
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// Longest wait between two fetches of a missing file.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
+/// Most files fetched at once. A block may create thousands of file data sources (a
+/// collection's metadata files); fetching them all at once would open as many connections to
+/// the gateway (and hit its rate limits and the process's file limit), so the rest wait their
+/// turn.
+const MAX_CONCURRENT_FETCHES: usize = 32;
 
 /// The file data sources of a deployment and their files.
 pub(crate) struct FileSources {
@@ -31,16 +37,19 @@ pub(crate) struct FileSources {
     ready: Arc<Mutex<BTreeMap<i64, Arc<Vec<u8>>>>>,
     /// The fetch of each waiting data source.
     fetches: HashMap<i64, JoinHandle<()>>,
+    /// One permit per gateway request in flight, [`MAX_CONCURRENT_FETCHES`] in all.
+    permits: Arc<Semaphore>,
 }
 
 impl FileSources {
-    /// Starts fetching the files of the data sources in `stored` that are not done.
+    /// No file data sources yet; their files will be fetched through `ipfs`.
     pub(crate) fn new(ipfs: Option<Arc<IpfsSettings>>) -> FileSources {
         FileSources {
             ipfs,
             sources: BTreeMap::new(),
             ready: Arc::default(),
             fetches: HashMap::new(),
+            permits: Arc::new(Semaphore::new(MAX_CONCURRENT_FETCHES)),
         }
     }
 
@@ -122,10 +131,19 @@ impl FileSources {
             return;
         };
         let ready = self.ready.clone();
+        let permits = self.permits.clone();
         let fetch = tokio::spawn(async move {
             let mut delay = FIRST_RETRY_DELAY;
             loop {
-                match ipfs.client.cat(&path, ipfs.max_file_bytes).await {
+                let fetched = {
+                    // Held for the request only, not while waiting to retry.
+                    let _permit = permits
+                        .acquire()
+                        .await
+                        .expect("the semaphore is never closed");
+                    ipfs.client.cat(&path, ipfs.max_file_bytes).await
+                };
+                match fetched {
                     Ok(bytes) => {
                         tracing::debug!(region, "file `{path}` fetched ({} bytes)", bytes.len());
                         ready
@@ -219,5 +237,76 @@ impl sprig_runtime::EthereumCalls for NoChain {
         _block: sprig_value::BlockPtr,
     ) -> sprig_runtime::ChainFuture<'_, alloy::primitives::Bytes> {
         self.refuse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sprig_ipfs::testing::{Gateway, Layout};
+
+    use super::*;
+
+    /// A file data source of region `region` waiting for the file `cid`.
+    fn waiting(region: i64, cid: String) -> StoredDataSource {
+        StoredDataSource {
+            template: "Doc".into(),
+            params: vec![cid],
+            context: None,
+            creation_block: 1,
+            causality_region: region,
+            done_at: None,
+        }
+    }
+
+    /// Waits (with a deadline) until the gateway's stats satisfy `done`.
+    async fn wait_for(
+        gateway: &Gateway,
+        what: &str,
+        done: impl Fn(sprig_ipfs::testing::Stats) -> bool,
+    ) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !done(gateway.stats().await.unwrap()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what} not seen in time"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Far more waiting files than [`MAX_CONCURRENT_FETCHES`], against a gateway holding the
+    /// requests: never more requests than that are in flight, and every file is asked for once
+    /// requests are answered.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn at_most_max_concurrent_fetches_are_in_flight() {
+        let gateway = Gateway::spawn().unwrap();
+        gateway.hold().await.unwrap();
+        let client = sprig_ipfs::IpfsClient::new(gateway.url(), Duration::from_secs(60)).unwrap();
+        let mut files = FileSources::new(Some(Arc::new(IpfsSettings::new(client))));
+        let count = MAX_CONCURRENT_FETCHES + 20;
+        for region in 1..=count as i64 {
+            let content = format!("file {region}");
+            let cid = gateway
+                .add_hidden(content.as_bytes(), Layout::default())
+                .await
+                .unwrap();
+            files.add(waiting(region, cid));
+        }
+        wait_for(&gateway, "the first requests", |s| {
+            s.in_flight >= MAX_CONCURRENT_FETCHES
+        })
+        .await;
+        // Room for requests beyond the bound to arrive, were there no bound (this only makes
+        // the test sharper; nothing here depends on how long it is).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        gateway.release().await.unwrap();
+        wait_for(&gateway, "a request for every file", |s| {
+            s.cids_asked == count
+        })
+        .await;
+        assert_eq!(
+            gateway.stats().await.unwrap().most_in_flight,
+            MAX_CONCURRENT_FETCHES
+        );
     }
 }
