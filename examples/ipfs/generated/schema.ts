@@ -218,6 +218,23 @@ export class Doc extends Entity {
     this.set("id", Value.fromString(value));
   }
 
+  get announcer(): Bytes | null {
+    let value = this.get("announcer");
+    if (!value || value.kind == ValueKind.NULL) {
+      return null;
+    } else {
+      return value.toBytes();
+    }
+  }
+
+  set announcer(value: Bytes | null) {
+    if (!value) {
+      this.unset("announcer");
+    } else {
+      this.set("announcer", Value.fromBytes(<Bytes>value));
+    }
+  }
+
   get size(): i32 {
     let value = this.get("size");
     if (!value || value.kind == ValueKind.NULL) {

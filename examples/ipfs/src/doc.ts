@@ -7,6 +7,11 @@ const LINK = "ipfs://";
 // A file data source's handler: `content` is the whole file, its CID the data source's param.
 export function handleDoc(content: Bytes): void {
   let doc = new Doc(dataSource.stringParam());
+  // Set by the `Announcements` handler (createWithContext); `Files` creates without a context.
+  let context = dataSource.context();
+  if (context.isSet("announcer")) {
+    doc.announcer = context.getBytes("announcer");
+  }
   doc.size = content.length;
   doc.contentHash = Bytes.fromByteArray(crypto.keccak256(content));
   if (content.length < 100) {
