@@ -2,10 +2,12 @@
 //! binary, a real chain and a real IPFS (Helia's UnixFS behind the gateway protocol on loopback).
 //!
 //! Every announced CID creates a `Doc` file data source whose handler stores the file's size,
-//! keccak256 and text (and creates the `Doc` of a CID the text links). The tests check the exact `Doc`s over GraphQL; that the onchain handler
-//! never sees them (`File.docVisible`); that a restart does not run a done file data source
-//! again; and that a file the gateway holds back is handled once it appears, while the chain is
-//! indexed on without waiting for it.
+//! keccak256 and text (and creates the `Doc` of a CID the text links). The tests check the exact
+//! `Doc`s over GraphQL on both stores; that the onchain handler never sees them
+//! (`File.docVisible`, also once the `Doc` exists); that a restart does not run a done file data
+//! source again; that a file the gateway holds back is handled once it appears, while the chain
+//! is indexed on without waiting for it; that reorgs undo file data sources with their blocks;
+//! and that two file data sources writing one id halt indexing, as in graph-node.
 //!
 //! When a ready file is handled depends on when the gateway answered (in graph-node too), so the
 //! tests run the indexer without `--until`, mine a block now and then so it has blocks to handle
@@ -160,16 +162,41 @@ async fn file_data_sources_store_docs_once_out_of_the_onchain_handlers_sight(bac
     .await;
     assert_eq!(got, expected, "{}", dev.stderr());
 
-    // The onchain handler ran before any file data source and cannot load their entities
-    // anyway: every File says so.
-    let files_seen = server
-        .all("ipfs", "files", "id cid docVisible")
+    // Announced again now that its Doc exists: the onchain handler still cannot load it (and
+    // creates no second data source for the CID).
+    let files_address = summary["files"].as_str().unwrap().parse().unwrap();
+    anvil
+        .send_transaction(TxRequest::call(files_address, publish_calldata(&cids[0])))
         .await
         .unwrap();
-    assert_eq!(files_seen.len(), announced.len());
+    let deadline = Instant::now() + DEADLINE;
+    let files_seen = loop {
+        dev.assert_running();
+        let files = server.all("ipfs", "files", "id cid found docVisible").await;
+        match files {
+            Ok(files) if files.len() > announced.len() => break files,
+            _ => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the second announcement not indexed"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    assert_eq!(files_seen.len(), announced.len() + 1);
+    let again: Vec<&Value> = files_seen
+        .iter()
+        .filter(|f| f["cid"] == json!(cids[0]))
+        .collect();
+    assert_eq!(again.len(), 2);
     for file in &files_seen {
         assert_eq!(file["docVisible"], json!(false), "{file}");
     }
+    assert!(again.iter().all(|f| f["found"] == json!(true)));
+    // One per distinct CID announced (the invalid one too: the mapping cannot tell).
+    let requests = server.all("ipfs", "docRequests", "id").await.unwrap();
+    assert_eq!(requests.len(), announced.len());
     dev.interrupt();
     let first_log = dev.stderr();
     assert!(

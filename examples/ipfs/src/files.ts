@@ -1,6 +1,6 @@
 import { Bytes, crypto, ipfs } from "@graphprotocol/graph-ts";
 import { FilePublished } from "../generated/Files/Files";
-import { Doc, File } from "../generated/schema";
+import { Doc, DocRequest, File } from "../generated/schema";
 import { Doc as DocTemplate } from "../generated/templates";
 
 // graph-node links `ipfs.getBlock`, but graph-ts does not declare it.
@@ -25,8 +25,15 @@ export function handleFilePublished(event: FilePublished): void {
   if (block !== null) {
     file.rootBlockSize = block.length;
   }
+  // Never true, even once the CID's Doc exists: file data sources' entities are out of sight.
   file.docVisible = Doc.load(event.params.cid) !== null;
   file.save();
-  // The file is handled by `handleDoc` once IPFS has it, in a later block.
-  DocTemplate.create(event.params.cid);
+  // One file data source per CID (a second would write the same Doc id): the file is handled
+  // by `handleDoc` once IPFS has it, in a later block.
+  if (DocRequest.load(event.params.cid) === null) {
+    let request = new DocRequest(event.params.cid);
+    request.block = event.block.number;
+    request.save();
+    DocTemplate.create(event.params.cid);
+  }
 }
