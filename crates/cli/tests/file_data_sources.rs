@@ -312,7 +312,16 @@ fn publish_calldata(cid: &str) -> Vec<u8> {
 /// that replaces the announcement removes the data source and its `Doc`, and the new branch's
 /// announcement gets its own.
 #[tokio::test(flavor = "multi_thread")]
-async fn reorgs_undo_file_data_sources_with_their_blocks() {
+async fn reorgs_undo_file_data_sources_with_their_blocks_sqlite() {
+    reorgs_undo_file_data_sources_with_their_blocks(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reorgs_undo_file_data_sources_with_their_blocks_postgres() {
+    reorgs_undo_file_data_sources_with_their_blocks(Backend::Postgres).await
+}
+
+async fn reorgs_undo_file_data_sources_with_their_blocks(backend: Backend) {
     let gateway = Gateway::spawn().unwrap();
     let first = b"announced on the abandoned branch".to_vec();
     let second = b"announced on the new branch".to_vec();
@@ -337,9 +346,9 @@ async fn reorgs_undo_file_data_sources_with_their_blocks() {
         })
     };
 
-    let dir = tempfile::tempdir().unwrap();
+    let dbs = Databases::new(backend);
     let port = free_port();
-    let mut dev = start_dev(&anvil, &gateway, dir.path().join("ipfs.sqlite"), port);
+    let mut dev = start_dev(&anvil, &gateway, dbs.create("ipfs.sqlite"), port);
     let server = Server::attach(port);
     let deadline = Instant::now() + DEADLINE;
     while meta_block(&server).await != Some(2) {
