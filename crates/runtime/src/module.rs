@@ -289,7 +289,7 @@ impl MappingModule {
             return Ok(());
         }
 
-        let mut objects = Objects::new(layout);
+        let mut objects = Objects::for_trigger(layout);
         let root = trigger.write(&mut objects, self.inner.api_version);
         let argument = place(&mut store.as_context_mut(), objects, root).await?;
         if stage == Stage::Trigger {

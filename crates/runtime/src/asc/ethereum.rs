@@ -104,6 +104,19 @@ pub(crate) fn u256_to_big_int(n: &U256) -> BigInt {
     BigInt::from_unsigned_bytes_be(&n.to_be_bytes::<32>())
 }
 
+/// `u256_to_big_int(n).to_signed_bytes_le()` without the BigInt (triggers carry a dozen
+/// U256 fields): the shortest little-endian bytes, `[0]` for zero, and a zero byte appended
+/// when the top bit is set so that the number reads as positive.
+fn u256_signed_bytes_le(n: &U256) -> Vec<u8> {
+    let le = n.to_le_bytes::<32>();
+    let len = 32 - le.iter().rev().take_while(|b| **b == 0).count();
+    let mut bytes = le[..len.max(1)].to_vec();
+    if bytes[bytes.len() - 1] & 0x80 != 0 {
+        bytes.push(0);
+    }
+    bytes
+}
+
 impl ToAsc for DynSolValue {
     fn to_asc(&self, objects: &mut Objects) -> ObjPtr {
         let array = |objects: &mut Objects, items: &[DynSolValue]| {
@@ -195,7 +208,7 @@ impl TriggerWriter<'_> {
     }
 
     fn u256(&mut self, n: &U256) -> Option<ObjPtr> {
-        self.big_int(u256_to_big_int(n))
+        Some(self.objects.uint8_array(&u256_signed_bytes_le(n)))
     }
 
     /// `ethereum.Block`; `baseFeePerGas` from apiVersion 0.0.6.
@@ -475,6 +488,35 @@ mod tests {
             assert_eq!(call, 6, "call at {version}");
             assert_eq!(tx, tx_fields, "transaction at {version}");
             assert_eq!(event, event_fields, "event at {version}");
+        }
+    }
+
+    /// The shortcut gives exactly the bytes of the BigInt path, at the edges and elsewhere.
+    #[test]
+    fn u256_bytes_are_the_big_ints() {
+        let mut values = vec![U256::ZERO, U256::MAX, U256::from(0x7f), U256::from(0x80)];
+        for bit in 0..256 {
+            let one = U256::from(1) << bit;
+            values.extend([one, one - U256::from(1), one | U256::from(0x80)]);
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..1000 {
+            // xorshift64: varied limbs and lengths.
+            let mut limbs = [0u64; 4];
+            for limb in &mut limbs {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *limb = x;
+            }
+            values.push(U256::from_limbs(limbs) >> (x % 256) as usize);
+        }
+        for n in values {
+            assert_eq!(
+                u256_signed_bytes_le(&n),
+                u256_to_big_int(&n).to_signed_bytes_le(),
+                "{n}"
+            );
         }
     }
 

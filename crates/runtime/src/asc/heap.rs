@@ -177,7 +177,19 @@ pub(crate) async fn place(
         .map_err(|_| deterministic!("cannot write {} bytes into a 32-bit memory", image.len()))?;
     gas::charge(cx, gas::PER_BYTE_COPIED.saturating_mul(u64::from(len)))?;
 
-    for (offset, class) in classes {
+    // Ids already cached are filled in under one lock (a trigger's image has dozens of
+    // objects); only the others call into the guest.
+    let mut uncached = Vec::new();
+    {
+        let ids = cx.data().heap.type_ids.lock();
+        for (offset, class) in classes {
+            match ids.get(&class) {
+                Some(id) => image[offset..offset + 4].copy_from_slice(&id.to_le_bytes()),
+                None => uncached.push((offset, class)),
+            }
+        }
+    }
+    for (offset, class) in uncached {
         let id = type_id(cx, class).await?;
         image[offset..offset + 4].copy_from_slice(&id.to_le_bytes());
     }

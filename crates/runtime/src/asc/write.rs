@@ -49,6 +49,17 @@ impl Objects {
         }
     }
 
+    /// An empty image with room for a trigger (a block is ~2 KB in ~30 objects, an event with
+    /// its transaction and receipt a few KB), so that writing it does not regrow the buffers.
+    pub fn for_trigger(layout: Layout) -> Objects {
+        Objects {
+            layout,
+            image: Vec::with_capacity(8192),
+            relocations: Vec::with_capacity(128),
+            classes: Vec::with_capacity(128),
+        }
+    }
+
     /// The layout the objects are written in.
     #[cfg(test)]
     pub fn layout(&self) -> Layout {
@@ -175,7 +186,7 @@ fn round_up(n: usize, to: usize) -> usize {
 
 /// The payload of a class instance, laid out as AssemblyScript lays out class fields: in
 /// declaration order, each aligned to its own size.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Fields {
     bytes: Vec<u8>,
     pointers: Vec<usize>,
@@ -183,7 +194,12 @@ pub(crate) struct Fields {
 
 impl Fields {
     pub fn new() -> Fields {
-        Fields::default()
+        // Enough for the largest trigger class (`ethereum.Block`, 15 pointers) in one
+        // allocation each.
+        Fields {
+            bytes: Vec::with_capacity(64),
+            pointers: Vec::with_capacity(16),
+        }
     }
 
     /// A pointer field; `None` is `null`.
