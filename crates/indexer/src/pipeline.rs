@@ -368,13 +368,6 @@ impl Indexer {
         Err(ReorgTooDeep { head, threshold }.into())
     }
 
-    /// Indexes `[from, to]`; returns the last committed block, which is `to` unless a data
-    /// source was created (then the range is cut after that block so the next range is fetched
-    /// with the new filter) or shutdown was requested.
-    ///
-    /// The range's blocks commit together at its end (each block is still whole: the store
-    /// applies it under a savepoint). On an error the blocks applied before it are committed
-    /// too, and the caller resumes from the store's head.
     /// Deletes the history older than `history_blocks` before `head` once a fifth more than
     /// that has piled up (graph-node's slack factor), so pruning runs now and then in batches
     /// rather than after every range. A failure only delays pruning: indexing goes on.
@@ -402,6 +395,13 @@ impl Indexer {
         }
     }
 
+    /// Indexes `[from, to]`; returns the last committed block, which is `to` unless a data
+    /// source was created (then the range is cut after that block so the next range is fetched
+    /// with the new filter) or shutdown was requested.
+    ///
+    /// The range's blocks commit together at its end (each block is still whole: the store
+    /// applies it under a savepoint). On an error the blocks applied before it are committed
+    /// too, and the caller resumes from the store's head.
     async fn index_range(
         &mut self,
         from: u64,
