@@ -5,6 +5,9 @@ use std::path::Path;
 
 use alloy::primitives::keccak256;
 use sprig_manifest::{BlockHandlerFilter, Manifest};
+use support::Subgraph;
+
+mod support;
 
 const ABI: &str = r#"[
   {"type":"function","name":"register","stateMutability":"nonpayable",
@@ -19,42 +22,15 @@ const ABI: &str = r#"[
 /// Writes a subgraph whose data source has the given `mapping:` lines (after `file:`) and loads
 /// it.
 fn load(dir: &Path, address: bool, handlers: &str) -> anyhow::Result<Manifest> {
-    std::fs::write(
-        dir.join("schema.graphql"),
-        "type Thing @entity(immutable: true) { id: ID! }\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("Registry.json"), ABI).unwrap();
-    std::fs::write(dir.join("m.wasm"), b"\0asm").unwrap();
-    let address = if address {
-        "      address: \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n"
-    } else {
-        ""
-    };
-    let yaml = format!(
-        "specVersion: 1.2.0
-schema:
-  file: ./schema.graphql
-dataSources:
-  - kind: ethereum
-    name: Registry
-    network: anvil
-    source:
-{address}      abi: Registry
-    mapping:
-      kind: ethereum/events
-      apiVersion: 0.0.9
-      language: wasm/assemblyscript
-      entities: [Thing]
-      abis:
-        - name: Registry
-          file: ./Registry.json
-      file: ./m.wasm
-{handlers}"
-    );
-    let path = dir.join("subgraph.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    Manifest::load(&path)
+    Subgraph {
+        name: "Registry".into(),
+        abi_name: "Registry".into(),
+        abi: ABI.into(),
+        address,
+        mapping_extra: handlers.into(),
+        ..Subgraph::default()
+    }
+    .load_in(dir)
 }
 
 #[test]

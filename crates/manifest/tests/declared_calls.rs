@@ -7,6 +7,9 @@ use std::path::Path;
 use alloy::dyn_abi::{DynSolValue, JsonAbiExt};
 use alloy::primitives::{address, Address, U256};
 use sprig_manifest::{CallArg, Manifest};
+use support::Subgraph;
+
+mod support;
 
 const ABI: &str = r#"[
   {"type":"event","name":"Moved","anonymous":false,"inputs":[
@@ -33,13 +36,6 @@ const EVENT: &str = "Moved(indexed address,indexed string,uint256,(address,(addr
 /// Writes a subgraph whose one event handler declares `calls` (YAML lines under `calls:`) and
 /// loads it.
 fn load(dir: &Path, spec: &str, calls: &[&str]) -> anyhow::Result<Manifest> {
-    std::fs::write(
-        dir.join("schema.graphql"),
-        "type Thing @entity(immutable: true) { id: ID! }\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("Token.json"), ABI).unwrap();
-    std::fs::write(dir.join("m.wasm"), b"\0asm").unwrap();
     let calls: String = calls
         .iter()
         .map(|c| {
@@ -47,35 +43,16 @@ fn load(dir: &Path, spec: &str, calls: &[&str]) -> anyhow::Result<Manifest> {
             format!("            {label}: \"{expr}\"\n")
         })
         .collect();
-    let yaml = format!(
-        "specVersion: {spec}
-schema:
-  file: ./schema.graphql
-dataSources:
-  - kind: ethereum
-    name: Tokens
-    network: anvil
-    source:
-      address: \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"
-      abi: Token
-    mapping:
-      kind: ethereum/events
-      apiVersion: 0.0.9
-      language: wasm/assemblyscript
-      entities: [Thing]
-      abis:
-        - name: Token
-          file: ./Token.json
-      file: ./m.wasm
-      eventHandlers:
-        - event: {EVENT}
-          handler: handleMoved
-          calls:
-{calls}"
-    );
-    let path = dir.join("subgraph.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    Manifest::load(&path)
+    Subgraph {
+        spec_version: spec.into(),
+        name: "Tokens".into(),
+        abi: ABI.into(),
+        mapping_extra: format!(
+            "      eventHandlers:\n        - event: {EVENT}\n          handler: handleMoved\n          calls:\n{calls}"
+        ),
+        ..Subgraph::default()
+    }
+    .load_in(dir)
 }
 
 /// The load error's whole chain, for matching.

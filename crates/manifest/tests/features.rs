@@ -1,7 +1,10 @@
 //! The `ipfsOnEthereumContracts` feature rule: a mapping that imports an IPFS host function needs
 //! the feature declared (specVersion 0.0.4 and later), as graph-node checks.
 
+mod support;
+
 use sprig_manifest::Manifest;
+use support::Subgraph;
 
 /// A wasm module importing `index.<name>` (a `() -> ()` function): the whole binary, by hand.
 fn module_importing(name: &str) -> Vec<u8> {
@@ -19,48 +22,20 @@ fn module_importing(name: &str) -> Vec<u8> {
 }
 
 fn load(spec_version: &str, features: &str, wasm: &[u8]) -> anyhow::Result<Manifest> {
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
-    std::fs::write(
-        dir.join("schema.graphql"),
-        "type Thing @entity { id: ID! }\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("Token.json"), "[]").unwrap();
-    std::fs::write(dir.join("m.wasm"), wasm).unwrap();
-    let yaml = format!(
-        "specVersion: {spec_version}
-schema:
-  file: ./schema.graphql
-{features}
-dataSources:
-  - kind: ethereum
-    name: Token
-    network: anvil
-    source:
-      address: \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"
-      abi: Token
-    mapping:
-      kind: ethereum/events
-      apiVersion: 0.0.9
-      language: wasm/assemblyscript
-      entities: [Thing]
-      abis:
-        - name: Token
-          file: ./Token.json
-      file: ./m.wasm
-      blockHandlers:
-        - handler: handleBlock
-"
-    );
-    Manifest::from_yaml(&yaml, dir)
+    Subgraph {
+        spec_version: spec_version.into(),
+        top_level: features.into(),
+        wasm: wasm.to_vec(),
+        ..Subgraph::default()
+    }
+    .load()
 }
 
 #[test]
 fn ipfs_imports_need_the_feature() {
     for name in ["ipfs.cat", "ipfs.getBlock", "ipfs.map"] {
         let wasm = module_importing(name);
-        let err = load("1.2.0", "", &wasm).unwrap_err().to_string();
+        let err = format!("{:#}", load("1.2.0", "", &wasm).unwrap_err());
         assert!(
             err.contains("The feature `ipfsOnEthereumContracts` is used by the subgraph but it is not declared in the manifest")
                 && err.contains(&format!("imports `{name}`"))

@@ -1,48 +1,23 @@
 //! `file/ipfs` templates (specVersion 0.0.7 and later): a handler taking the file's bytes and the
 //! entity types it may write; static file data sources and malformed file templates are refused.
 
+mod support;
+
 use sprig_manifest::{Manifest, TemplateKind};
+use support::Subgraph;
 
 /// A manifest with one contract data source and the given extra `dataSources` entry and
 /// `templates` section.
 fn load(spec_version: &str, extra_data_source: &str, templates: &str) -> anyhow::Result<Manifest> {
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
-    std::fs::write(
-        dir.join("schema.graphql"),
-        "type Thing @entity { id: ID! }\ntype Doc @entity(immutable: true) { id: ID! }\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("Token.json"), "[]").unwrap();
-    std::fs::write(dir.join("m.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    let yaml = format!(
-        "specVersion: {spec_version}
-schema:
-  file: ./schema.graphql
-dataSources:
-  - kind: ethereum
-    name: Token
-    network: anvil
-    source:
-      address: \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"
-      abi: Token
-    mapping:
-      kind: ethereum/events
-      apiVersion: 0.0.7
-      language: wasm/assemblyscript
-      entities: [Thing]
-      abis:
-        - name: Token
-          file: ./Token.json
-      file: ./m.wasm
-      blockHandlers:
-        - handler: handleBlock
-{extra_data_source}
-templates:
-{templates}
-"
-    );
-    Manifest::from_yaml(&yaml, dir)
+    Subgraph {
+        spec_version: spec_version.into(),
+        api_version: "0.0.7".into(),
+        schema: "type Thing @entity { id: ID! }\ntype Doc @entity(immutable: true) { id: ID! }\n"
+            .into(),
+        after: format!("{extra_data_source}\ntemplates:\n{templates}\n"),
+        ..Subgraph::default()
+    }
+    .load()
 }
 
 const FILE_TEMPLATE: &str = "  - kind: file/ipfs

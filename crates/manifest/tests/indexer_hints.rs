@@ -1,45 +1,19 @@
 //! `indexerHints.prune`: parsed as graph-node does (`auto`, `never`, a number of blocks), refused
 //! before specVersion 1.0.0 and with a message naming the rule otherwise.
 
+mod support;
+
 use sprig_manifest::{Manifest, Prune};
+use support::Subgraph;
 
 /// Loads a one-data-source subgraph with the given `specVersion` and top-level lines.
 fn load(spec_version: &str, hints: &str) -> anyhow::Result<Manifest> {
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
-    std::fs::write(
-        dir.join("schema.graphql"),
-        "type Thing @entity(immutable: true) { id: ID! }\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("Token.json"), "[]").unwrap();
-    std::fs::write(dir.join("m.wasm"), b"\0asm").unwrap();
-    let yaml = format!(
-        "specVersion: {spec_version}
-schema:
-  file: ./schema.graphql
-{hints}
-dataSources:
-  - kind: ethereum
-    name: Token
-    network: anvil
-    source:
-      address: \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"
-      abi: Token
-    mapping:
-      kind: ethereum/events
-      apiVersion: 0.0.9
-      language: wasm/assemblyscript
-      entities: [Thing]
-      abis:
-        - name: Token
-          file: ./Token.json
-      file: ./m.wasm
-      blockHandlers:
-        - handler: handleBlock
-"
-    );
-    Manifest::from_yaml(&yaml, dir)
+    Subgraph {
+        spec_version: spec_version.into(),
+        top_level: hints.into(),
+        ..Subgraph::default()
+    }
+    .load()
 }
 
 #[test]
