@@ -269,6 +269,44 @@ impl EntityCache {
         Ok(())
     }
 
+    /// An empty cache over the same store and schema: what an `ipfs.map` callback starts from
+    /// (graph-node gives each callback an empty block state, so it sees the store as it was
+    /// before the block, not the block's writes so far).
+    pub fn fresh(&self) -> EntityCache {
+        EntityCache::new(Arc::clone(&self.store), Arc::clone(&self.schema))
+    }
+
+    /// Merges the finished writes of `other` (a cache from [`fresh`](Self::fresh), outside any
+    /// handler) into this one, as if they had been made here after this cache's own writes:
+    /// into the running handler's layer if a handler runs, so they are discarded with it. Its
+    /// write log follows this cache's, also the writes of its handlers that were discarded,
+    /// since the proof of indexing records every write a mapping asked for.
+    ///
+    /// Each merged entity is validated again in its new state (`other`'s writes were checked
+    /// against the store's state, not this cache's), so an entity the merge would leave
+    /// invalid is an error, as it would have been for a `set` made here.
+    pub fn extend(&mut self, mut other: EntityCache) -> Result<()> {
+        if other.in_handler {
+            bail!("internal error: merging an entity cache whose handler is still running");
+        }
+        self.writes.append(&mut other.writes);
+        for (key, entity) in other.current {
+            // Both read the same store during one block, so a key read by both has one state.
+            self.current.entry(key).or_insert(entity);
+        }
+        let mut ops: Vec<(EntityKey, EntityOp)> = other.updates.into_iter().collect();
+        // Validation errors name the first invalid entity in key order, whatever the hash order.
+        ops.sort_by(|(a, _), (b, _)| a.cmp(b));
+        let schema = Arc::clone(&self.schema);
+        for (key, op) in ops {
+            self.push(key.clone(), op);
+            if let Some(entity) = self.get(&key)? {
+                validate_entity(&schema, entity_type(&schema, &key)?, &key, &entity)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The writes recorded since the last call, in call order.
     pub fn take_writes(&mut self) -> Vec<EntityWrite> {
         std::mem::take(&mut self.writes)
@@ -756,5 +794,63 @@ mod tests {
         // A failed set writes nothing.
         assert_eq!(cache.get(&key("Account", "x")).unwrap(), None);
         assert!(cache.into_modifications().unwrap().is_empty());
+    }
+
+    /// `extend` (ipfs.map's merge): a fresh cache sees the store, not the block's writes; its
+    /// writes land on top of the running handler's, in its layer, with its write log after
+    /// this cache's; and a merge that leaves an entity invalid fails.
+    #[test]
+    fn extend_merges_a_fresh_cache_into_the_handler() {
+        let (mut cache, _) = new_cache();
+        cache.enter_handler();
+        cache
+            .set(key("Account", "a"), entity(&[("balance", big(5))]))
+            .unwrap();
+        let mut other = cache.fresh();
+        assert_eq!(
+            other.get(&key("Account", "a")).unwrap().unwrap()["balance"],
+            big(1)
+        );
+        other.enter_handler();
+        other
+            .set(key("Account", "a"), entity(&[("name", text("bob"))]))
+            .unwrap();
+        other
+            .set(key("Account", "b"), entity(&[("balance", big(7))]))
+            .unwrap();
+        other.exit_handler();
+        cache.extend(other).unwrap();
+        assert_eq!(
+            cache.get(&key("Account", "a")).unwrap().unwrap(),
+            entity(&[
+                ("id", text("a")),
+                ("balance", big(5)),
+                ("name", text("bob"))
+            ])
+        );
+        let writes = cache.take_writes();
+        assert_eq!(writes.len(), 3);
+        assert!(matches!(&writes[2], EntityWrite::Set { key: k, .. } if *k == key("Account", "b")));
+
+        // The merged writes belong to the handler: discarding it drops them.
+        cache.exit_handler_and_discard();
+        assert_eq!(cache.get(&key("Account", "b")).unwrap(), None);
+
+        // A partial update of an entity this cache removed leaves it without `balance`.
+        cache.enter_handler();
+        cache.remove(key("Account", "a")).unwrap();
+        let mut other = cache.fresh();
+        other
+            .set(key("Account", "a"), entity(&[("name", text("carol"))]))
+            .unwrap();
+        let err = cache.extend(other).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "Entity Account[a]: missing value for non-nullable field `balance`"
+        );
+
+        let mut running = cache.fresh();
+        running.enter_handler();
+        assert!(cache.extend(running).is_err());
     }
 }
