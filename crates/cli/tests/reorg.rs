@@ -158,3 +158,85 @@ async fn wait_for_head(server: &Server, url: &str) -> u64 {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A reorganisation that replaces every block the subgraph indexed (a subgraph that started near
+/// the head) is shallow, not too deep: `sprig dev` starts over from the start block and ends
+/// equal to a fresh index of the new chain, in which the token is deployed again and minted to
+/// someone else.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reorg_replacing_every_indexed_block_starts_over() {
+    let anvil = anvil();
+    let summary = emit("erc20", anvil.url(), 5);
+    let token = summary["token"].as_str().unwrap().to_string();
+    let accounts: Vec<String> = rpc(anvil.url(), "eth_accounts", json!([]))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let dbs = Databases::new(Backend::Sqlite);
+    let db = dbs.create("followed.sqlite");
+    let port = free_port();
+    let mut dev = sprig()
+        .arg("dev")
+        .arg(manifest("erc20"))
+        .args([
+            "--rpc",
+            anvil.url(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .arg("--db")
+        .arg(&db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let followed = Server::attach(port);
+    let head = wait_for_head(&followed, anvil.url()).await;
+
+    // Replace blocks 1..=head: the token is deployed again (same deployer and nonce, so the same
+    // address) and mints to account 7 instead of what the old branch did.
+    let bytecode =
+        std::fs::read_to_string(repo().join("examples/erc20/contracts/out/Token.bin")).unwrap();
+    let deploy =
+        json!({ "from": accounts[0], "data": format!("0x{}", bytecode.trim()), "gas": "0x500000" });
+    let mint = json!({
+        "from": accounts[3],
+        "to": token,
+        "gas": "0x30000",
+        "data": format!("0x40c10f19{:0>64}{:064x}", accounts[7].trim_start_matches("0x"), 777u64),
+    });
+    rpc(
+        anvil.url(),
+        "anvil_reorg",
+        json!([head, [[deploy, 0], [mint, 1]]]),
+    )
+    .await;
+    let new_head = wait_for_head(&followed, anvil.url()).await;
+
+    let fresh_db = dbs.create("fresh.sqlite");
+    assert_ok(&index("erc20", anvil.url(), &fresh_db, new_head));
+    let fresh = serve(&fresh_db);
+    let got = snapshot(&followed).await;
+    assert_eq!(got, snapshot(&fresh).await);
+    assert_eq!(
+        got["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["id"].clone(), a["balance"].clone()))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                json!("0x0000000000000000000000000000000000000000"),
+                json!("-777")
+            ),
+            (json!(accounts[7].to_lowercase()), json!("777")),
+        ],
+        "only the new branch's mint is indexed"
+    );
+    let _ = dev.kill();
+    let _ = dev.wait();
+}

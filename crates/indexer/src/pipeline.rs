@@ -356,16 +356,41 @@ impl Indexer {
                     head,
                     ptr
                 );
-                self.store.revert_to(*ptr, *timestamp)?;
-                self.poi_digests = committed_poi_digests(self.store.as_ref())?;
-                self.files.reload(self.store.data_sources()?);
-                // Hosts are in creation order; those created after the ancestor are gone.
-                self.hosts
-                    .retain(|h| h.template.is_none() || h.start_block <= ptr.number);
+                self.revert_to(*ptr, *timestamp)?;
                 return Ok(Some(*ptr));
             }
         }
+        // No committed block is canonical any more, yet the reorganisation may be shallow: it
+        // forked before the first block this subgraph committed (one that started near the
+        // head). Then everything stored is from the abandoned branch, and the subgraph starts
+        // over from its start block, the head set to the canonical block before it. Only when
+        // every committed block was looked at (none pruned or beyond the threshold).
+        let first_block = self.hosts.iter().map(|h| h.start_block).min().unwrap_or(0);
+        let before_start = first_block.saturating_sub(1);
+        let saw_every_block = recent.len() <= usize::try_from(threshold).unwrap_or(usize::MAX)
+            && self.earliest_block == 0;
+        if saw_every_block && head.number - before_start <= threshold {
+            let block = self.rpc.block_by_number(before_start).await?;
+            let ptr = block.ptr();
+            tracing::warn!(
+                "chain reorganization: no block indexed so far is canonical any more; reverting to block {ptr}, before the subgraph's start block"
+            );
+            self.revert_to(ptr, block.timestamp)?;
+            return Ok(Some(ptr));
+        }
         Err(ReorgTooDeep { head, threshold }.into())
+    }
+
+    /// Reverts the store to `ptr` and brings the in-memory state in line: proof-of-indexing
+    /// digests, pending file data sources, and hosts (in creation order; those created after
+    /// `ptr` are gone).
+    fn revert_to(&mut self, ptr: BlockPtr, timestamp: u64) -> Result<()> {
+        self.store.revert_to(ptr, timestamp)?;
+        self.poi_digests = committed_poi_digests(self.store.as_ref())?;
+        self.files.reload(self.store.data_sources()?);
+        self.hosts
+            .retain(|h| h.template.is_none() || h.start_block <= ptr.number);
+        Ok(())
     }
 
     /// Deletes the history older than `history_blocks` before `head` once a fifth more than
