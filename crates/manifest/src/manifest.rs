@@ -313,7 +313,27 @@ impl Manifest {
             );
         }
         self.check_declared_calls()?;
+        self.check_aggregations()?;
         self.check_ipfs_feature()
+    }
+
+    /// graph-node's rule: timeseries and `@aggregation` types need specVersion 1.1.0. Until the
+    /// store computes the buckets and the runtime assigns timeseries ids and timestamps, such a
+    /// subgraph is refused here rather than indexed with its aggregations missing.
+    fn check_aggregations(&self) -> Result<()> {
+        if !self.schema.uses_aggregations() {
+            return Ok(());
+        }
+        ensure!(
+            self.spec_version >= Version(1, 1, 0),
+            "Aggregations are not supported with spec version {}; please migrate the subgraph \
+             to the latest version (timeseries and @aggregation types need specVersion 1.1.0)",
+            self.spec_version
+        );
+        bail!(
+            "timeseries and @aggregation types are not supported yet: the schema is valid, but \
+             Sprig does not yet assign timeseries ids and timestamps or compute aggregations"
+        )
     }
 
     /// graph-node's specVersion rules for declared calls: `calls:` needs 1.2.0, struct field

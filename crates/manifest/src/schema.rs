@@ -98,6 +98,9 @@ impl Field {
 pub struct EntityType {
     pub name: String,
     pub immutable: bool,
+    /// `@entity(timeseries: true)`: immutable, `id: Int8!` assigned by the store and
+    /// `timestamp: Timestamp!` set from the block; the source of `@aggregation` types.
+    pub timeseries: bool,
     pub is_interface: bool,
     pub id_type: IdType,
     /// Fields in declaration order (including `id` and derived fields).
@@ -117,6 +120,129 @@ impl EntityType {
     }
 }
 
+/// The length of an aggregation's buckets (graph-node supports these two).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AggregationInterval {
+    Hour,
+    Day,
+}
+
+impl AggregationInterval {
+    fn from_name(name: &str) -> Option<AggregationInterval> {
+        match name {
+            "hour" => Some(AggregationInterval::Hour),
+            "day" => Some(AggregationInterval::Day),
+            _ => None,
+        }
+    }
+
+    /// The name used in `intervals:` and in the query argument `interval`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggregationInterval::Hour => "hour",
+            AggregationInterval::Day => "day",
+        }
+    }
+
+    /// The bucket length in seconds; buckets start at multiples of it since the Unix epoch
+    /// (UTC).
+    pub fn seconds(self) -> i64 {
+        match self {
+            AggregationInterval::Hour => 3600,
+            AggregationInterval::Day => 24 * 3600,
+        }
+    }
+}
+
+/// The function of an `@aggregate` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AggregateFn {
+    Sum,
+    Count,
+    Min,
+    Max,
+    First,
+    Last,
+}
+
+impl AggregateFn {
+    fn from_name(name: &str) -> Option<AggregateFn> {
+        Some(match name {
+            "sum" => AggregateFn::Sum,
+            "count" => AggregateFn::Count,
+            "min" => AggregateFn::Min,
+            "max" => AggregateFn::Max,
+            "first" => AggregateFn::First,
+            "last" => AggregateFn::Last,
+            _ => return None,
+        })
+    }
+
+    /// The name used in `@aggregate(fn: ...)`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggregateFn::Sum => "sum",
+            AggregateFn::Count => "count",
+            AggregateFn::Min => "min",
+            AggregateFn::Max => "max",
+            AggregateFn::First => "first",
+            AggregateFn::Last => "last",
+        }
+    }
+
+    /// Whether the function needs an `arg` (all but `count`).
+    pub fn needs_arg(self) -> bool {
+        self != AggregateFn::Count
+    }
+}
+
+/// One `@aggregate(fn: ..., arg: ..., cumulative: ...)` field of an aggregation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Aggregate {
+    /// The aggregation's field holding the result.
+    pub field: String,
+    pub func: AggregateFn,
+    /// The source field aggregated (`None` for `count` without one).
+    pub arg: Option<String>,
+    /// Whether each bucket starts from the previous bucket's value instead of from nothing.
+    pub cumulative: bool,
+}
+
+/// An `@aggregation(intervals: [...], source: "...")` type: buckets computed by the store from a
+/// timeseries, never written by mappings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Aggregation {
+    pub name: String,
+    /// The timeseries entity type whose rows are aggregated.
+    pub source: String,
+    /// The bucket lengths, in declaration order; the store keeps one table per interval.
+    pub intervals: Vec<AggregationInterval>,
+    pub id_type: IdType,
+    /// Fields in declaration order: `id`, `timestamp`, dimensions and aggregates.
+    pub fields: Vec<Field>,
+    /// The `@aggregate` fields, in declaration order.
+    pub aggregates: Vec<Aggregate>,
+}
+
+impl Aggregation {
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The `@aggregate` of a field, if it is one.
+    pub fn aggregate(&self, field: &str) -> Option<&Aggregate> {
+        self.aggregates.iter().find(|a| a.field == field)
+    }
+
+    /// The dimensions: the fields besides `id`, `timestamp` and the aggregates, which group the
+    /// source rows into one bucket per distinct combination of their values.
+    pub fn dimensions(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(move |f| {
+            f.name != "id" && f.name != "timestamp" && self.aggregate(&f.name).is_none()
+        })
+    }
+}
+
 /// A parsed and validated `schema.graphql`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Schema {
@@ -124,6 +250,8 @@ pub struct Schema {
     pub entity_types: Vec<EntityType>,
     /// Interfaces in declaration order.
     pub interfaces: Vec<EntityType>,
+    /// `@aggregation` types in declaration order.
+    pub aggregations: Vec<Aggregation>,
     /// Enum name to its values, in declaration order.
     pub enums: BTreeMap<String, Vec<String>>,
     /// The SDL this schema was parsed from, kept so a store can persist it and serve the
@@ -138,6 +266,7 @@ impl Schema {
         let mut enums = BTreeMap::new();
         let mut objects = Vec::new();
         let mut interfaces = Vec::new();
+        let mut aggregations = Vec::new();
         for def in doc.definitions {
             let TypeSystemDefinition::Type(ty) = def else {
                 continue;
@@ -155,6 +284,9 @@ impl Schema {
                     );
                 }
                 TypeKind::Object(_) if name == "_Schema_" => {}
+                TypeKind::Object(_) if has_directive(&ty.directives, "aggregation") => {
+                    aggregations.push(ty);
+                }
                 TypeKind::Object(_) | TypeKind::Interface(_) => {
                     if matches!(ty.kind, TypeKind::Interface(_)) {
                         interfaces.push(ty);
@@ -190,6 +322,10 @@ impl Schema {
                 .interfaces
                 .push(convert_type(def, true, &type_names, &schema.enums)?);
         }
+        for def in &aggregations {
+            let aggregation = convert_aggregation(def, &schema, &type_names)?;
+            schema.aggregations.push(aggregation);
+        }
         schema.validate_derived_fields()?;
         Ok(schema)
     }
@@ -202,6 +338,17 @@ impl Schema {
     /// An interface by name.
     pub fn interface(&self, name: &str) -> Option<&EntityType> {
         self.interfaces.iter().find(|t| t.name == name)
+    }
+
+    /// An `@aggregation` type by name.
+    pub fn aggregation(&self, name: &str) -> Option<&Aggregation> {
+        self.aggregations.iter().find(|t| t.name == name)
+    }
+
+    /// Whether the schema has timeseries or aggregations (graph-node's `aggregations`
+    /// feature, which needs specVersion 1.1.0).
+    pub fn uses_aggregations(&self) -> bool {
+        !self.aggregations.is_empty() || self.entity_types.iter().any(|t| t.timeseries)
     }
 
     /// An entity type or interface by name.
@@ -262,21 +409,56 @@ impl Schema {
     }
 }
 
+/// A boolean argument of a directive; `owner` names the type or field in the error.
 fn bool_arg(
     directive: &Positioned<ast::ConstDirective>,
     arg: &str,
-    type_name: &str,
+    owner: &str,
 ) -> Result<Option<bool>> {
     match directive.node.get_argument(arg) {
         None => Ok(None),
         Some(v) => match &v.node {
             async_graphql_value::ConstValue::Boolean(b) => Ok(Some(*b)),
             other => bail!(
-                "line {}: type `{type_name}`: @entity argument `{arg}` must be a boolean, not `{other}`",
-                v.pos.line
+                "line {}: `{owner}`: @{} argument `{arg}` must be a boolean, not `{other}`",
+                v.pos.line,
+                directive.node.name.node
             ),
         },
     }
+}
+
+/// A string argument of a directive; `Ok(None)` when absent. `allow_enum` also takes a bare
+/// name, as graph-node does for `@aggregate(fn: ...)`.
+fn string_arg(
+    directive: &Positioned<ast::ConstDirective>,
+    arg: &str,
+    owner: &str,
+    allow_enum: bool,
+) -> Result<Option<String>> {
+    match directive.node.get_argument(arg) {
+        None => Ok(None),
+        Some(v) => match &v.node {
+            async_graphql_value::ConstValue::String(s) => Ok(Some(s.clone())),
+            async_graphql_value::ConstValue::Enum(s) if allow_enum => Ok(Some(s.to_string())),
+            other => bail!(
+                "line {}: `{owner}`: @{} argument `{arg}` must be a string, not `{other}`",
+                v.pos.line,
+                directive.node.name.node
+            ),
+        },
+    }
+}
+
+fn has_directive(directives: &[Positioned<ast::ConstDirective>], name: &str) -> bool {
+    find_directive(directives, name).is_some()
+}
+
+fn find_directive<'a>(
+    directives: &'a [Positioned<ast::ConstDirective>],
+    name: &str,
+) -> Option<&'a Positioned<ast::ConstDirective>> {
+    directives.iter().find(|d| d.node.name.node == name)
 }
 
 fn convert_type(
@@ -293,17 +475,45 @@ fn convert_type(
         _ => unreachable!("only objects and interfaces are converted"),
     };
     let mut immutable = false;
+    let mut timeseries = false;
     if !is_interface {
-        let entity = def
-            .directives
-            .iter()
-            .find(|d| d.node.name.node == "entity")
-            .ok_or_else(|| anyhow!("line {line}: type `{name}` must have an @entity directive"))?;
-        immutable = bool_arg(entity, "immutable", &name)?.unwrap_or(false);
-        if bool_arg(entity, "timeseries", &name)? == Some(true) {
-            bail!("line {line}: type `{name}`: timeseries entities are not supported yet");
+        let entity = find_directive(&def.directives, "entity").ok_or_else(|| {
+            anyhow!("line {line}: type `{name}` must have an @entity or @aggregation directive")
+        })?;
+        timeseries = bool_arg(entity, "timeseries", &name)?.unwrap_or(false);
+        let declared_immutable = bool_arg(entity, "immutable", &name)?;
+        if timeseries && declared_immutable == Some(false) {
+            bail!("line {line}: timeseries `{name}` is marked as mutable, it must be immutable");
         }
+        // A timeseries is immutable without saying so.
+        immutable = declared_immutable.unwrap_or(timeseries);
     }
+    let out_fields = convert_fields(&name, fields, type_names, enums)?;
+    let id_type = id_type(&name, line, &out_fields)?;
+    if timeseries {
+        if id_type != IdType::Int8 {
+            bail!("line {line}: timeseries `{name}` must have an `id` field of type Int8!");
+        }
+        check_timestamp_field(&name, line, "timeseries", &out_fields)?;
+    }
+    Ok(EntityType {
+        name,
+        immutable,
+        timeseries,
+        is_interface,
+        id_type,
+        fields: out_fields,
+        implements: implements.iter().map(|i| i.node.to_string()).collect(),
+    })
+}
+
+/// The fields of an object or interface, with their types resolved against the schema.
+fn convert_fields(
+    name: &str,
+    fields: &[Positioned<ast::FieldDefinition>],
+    type_names: &[String],
+    enums: &BTreeMap<String, Vec<String>>,
+) -> Result<Vec<Field>> {
     let mut out_fields = Vec::new();
     for f in fields {
         let f = &f.node;
@@ -330,11 +540,7 @@ fn convert_type(
                 f.name.pos.line
             );
         };
-        let derived_from = match f
-            .directives
-            .iter()
-            .find(|d| d.node.name.node == "derivedFrom")
-        {
+        let derived_from = match find_directive(&f.directives, "derivedFrom") {
             None => None,
             Some(d) => match d.node.get_argument("field").map(|v| &v.node) {
                 Some(async_graphql_value::ConstValue::String(s)) => Some(s.clone()),
@@ -354,25 +560,227 @@ fn convert_type(
             derived_from,
         });
     }
-    let id = out_fields
+    Ok(out_fields)
+}
+
+/// The id type given by a type's `id` field.
+fn id_type(name: &str, line: usize, fields: &[Field]) -> Result<IdType> {
+    let id = fields
         .iter()
         .find(|f| f.name == "id")
         .ok_or_else(|| anyhow!("line {line}: type `{name}` has no `id` field"))?;
-    let id_type = match (&id.field_type.base, id.field_type.list) {
+    Ok(match (&id.field_type.base, id.field_type.list) {
         (BaseType::Scalar(ScalarType::Id | ScalarType::String), false) => IdType::String,
         (BaseType::Scalar(ScalarType::Bytes), false) => IdType::Bytes,
         (BaseType::Scalar(ScalarType::Int8), false) => IdType::Int8,
         _ => bail!(
             "line {line}: type `{name}`: the `id` field must be of type ID!, String!, Bytes! or Int8!"
         ),
+    })
+}
+
+/// Timeseries and aggregations need `timestamp: Timestamp!` (the block's or the bucket's time).
+fn check_timestamp_field(name: &str, line: usize, kind: &str, fields: &[Field]) -> Result<()> {
+    let field = fields
+        .iter()
+        .find(|f| f.name == "timestamp")
+        .ok_or_else(|| anyhow!("line {line}: {kind} `{name}` is missing a `timestamp` field"))?;
+    let t = &field.field_type;
+    if t.base != BaseType::Scalar(ScalarType::Timestamp) || t.list {
+        bail!(
+            "line {line}: {kind} `{name}` has a `timestamp` field of type {}, but it must be of type Timestamp",
+            type_name(t)
+        );
+    }
+    Ok(())
+}
+
+/// A field type's base name as the schema spells it, with brackets for lists.
+fn type_name(t: &FieldType) -> String {
+    let base = match &t.base {
+        BaseType::Scalar(s) => s.name(),
+        BaseType::Enum(n) | BaseType::Reference(n) => n.as_str(),
     };
-    Ok(EntityType {
+    if t.list {
+        format!("[{base}]")
+    } else {
+        base.to_string()
+    }
+}
+
+/// graph-node's widening order of numeric types: an aggregate's `arg` may be narrower than its
+/// field (`Int` into `BigDecimal`), never wider. `None` for non-numeric types.
+fn numeric_rank(t: &FieldType) -> Option<u8> {
+    if t.list {
+        return None;
+    }
+    match t.base {
+        BaseType::Scalar(ScalarType::Int) => Some(0),
+        BaseType::Scalar(ScalarType::Int8) => Some(1),
+        BaseType::Scalar(ScalarType::BigInt) => Some(2),
+        BaseType::Scalar(ScalarType::BigDecimal) => Some(3),
+        _ => None,
+    }
+}
+
+/// Whether `first`/`last` may also take a value of this type besides numbers (graph-node:
+/// bytes, strings and references to entity types).
+fn first_last_type(t: &FieldType) -> bool {
+    !t.list
+        && matches!(
+            t.base,
+            BaseType::Scalar(ScalarType::Bytes | ScalarType::String | ScalarType::Id)
+                | BaseType::Reference(_)
+        )
+}
+
+/// An `@aggregation` type, checked against its source timeseries with graph-node's rules.
+fn convert_aggregation(
+    def: &ast::TypeDefinition,
+    schema: &Schema,
+    type_names: &[String],
+) -> Result<Aggregation> {
+    let name = def.name.node.to_string();
+    let line = def.name.pos.line;
+    let TypeKind::Object(object) = &def.kind else {
+        unreachable!("only object types are aggregations");
+    };
+    let directive = find_directive(&def.directives, "aggregation")
+        .expect("aggregations are recognised by their directive");
+    let at = format!("line {line}: aggregation `{name}`");
+
+    let intervals = match directive.node.get_argument("intervals").map(|v| &v.node) {
+        None => bail!("{at} is missing the `intervals` argument"),
+        Some(async_graphql_value::ConstValue::List(list)) if !list.is_empty() => {
+            let mut intervals = Vec::new();
+            for v in list {
+                let async_graphql_value::ConstValue::String(s) = v else {
+                    bail!("{at} has an invalid argument for `intervals`: it must be a non-empty list of strings");
+                };
+                let interval = AggregationInterval::from_name(s).ok_or_else(|| {
+                    anyhow!("{at}: the interval `{s}` is not supported (supported: hour, day)")
+                })?;
+                if !intervals.contains(&interval) {
+                    intervals.push(interval);
+                }
+            }
+            intervals
+        }
+        Some(_) => bail!(
+            "{at} has an invalid argument for `intervals`: it must be a non-empty list of strings"
+        ),
+    };
+
+    let source_name = string_arg(directive, "source", &name, false)?
+        .ok_or_else(|| anyhow!("{at} is missing the `source` argument"))?;
+    let source = schema.entity_type(&source_name).ok_or_else(|| {
+        anyhow!("{at} uses `{source_name}` as the source, but there is no timeseries of that name")
+    })?;
+    if !source.timeseries {
+        bail!("{at} uses `{source_name}` as the source, but that type is not a timeseries");
+    }
+
+    let fields = convert_fields(&name, &object.fields, type_names, &schema.enums)?;
+    for field in &fields {
+        if field.derived_from.is_some() {
+            bail!(
+                "{at} has a derived field `{}`, but fields in aggregations can not be derived",
+                field.name
+            );
+        }
+    }
+    let id_type = id_type(&name, line, &fields)?;
+    if id_type != source.id_type {
+        bail!(
+            "{at}: the type of the `id` field must be Int8, the same as in the source `{source_name}`"
+        );
+    }
+    check_timestamp_field(&name, line, "aggregation", &fields)?;
+
+    let mut aggregates = Vec::new();
+    for (def_field, field) in object.fields.iter().zip(&fields) {
+        if field.name == "id" || field.name == "timestamp" {
+            continue;
+        }
+        let fline = def_field.node.name.pos.line;
+        let owner = format!("{name}.{}", field.name);
+        let at = format!("line {fline}: field `{owner}`");
+        let Some(agg) = find_directive(&def_field.node.directives, "aggregate") else {
+            // A dimension: copied from the source rows it groups.
+            let src = source.field(&field.name).ok_or_else(|| {
+                anyhow!(
+                    "{at}: the source `{source_name}` has no field `{}` (a field without @aggregate is a dimension and must be a field of the source)",
+                    field.name
+                )
+            })?;
+            if src.field_type.base != field.field_type.base {
+                bail!(
+                    "{at} has type {} but its type in the source `{source_name}` is {}",
+                    type_name(&field.field_type),
+                    type_name(&src.field_type)
+                );
+            }
+            continue;
+        };
+        let func_name = string_arg(agg, "fn", &owner, true)?
+            .ok_or_else(|| anyhow!("{at}: @aggregate is missing the `fn` argument"))?;
+        let func = AggregateFn::from_name(&func_name).ok_or_else(|| {
+            anyhow!("{at} uses the unknown aggregation function `{func_name}` (known: sum, count, min, max, first, last)")
+        })?;
+        let arg = string_arg(agg, "arg", &owner, false)?;
+        if arg.is_none() && func.needs_arg() {
+            bail!("{at}: @aggregate is missing the `arg` argument, which `{func_name}` needs");
+        }
+        let cumulative = bool_arg(agg, "cumulative", &owner)?.unwrap_or(false);
+        let is_first_last = matches!(func, AggregateFn::First | AggregateFn::Last);
+        let field_rank = numeric_rank(&field.field_type);
+        if field_rank.is_none() && !(is_first_last && first_last_type(&field.field_type)) {
+            bail!(if is_first_last {
+                format!("{at}: first/last aggregates must use a numeric, byte array, string or a reference type")
+            } else {
+                format!("{at}: aggregates must use a numeric type, one of Int, Int8, BigInt and BigDecimal")
+            });
+        }
+        if let Some(arg) = &arg {
+            let src = source.field(arg).ok_or_else(|| {
+                if arg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    anyhow!("{at} has `arg` `{arg}` but the source `{source_name}` has no such field")
+                } else {
+                    anyhow!("{at} has `arg` `{arg}`: expressions in `arg` are not supported yet, only a field of the source `{source_name}`")
+                }
+            })?;
+            match (numeric_rank(&src.field_type), field_rank) {
+                (Some(arg_rank), Some(field_rank)) if arg_rank > field_rank => bail!(
+                    "{at} has `arg` `{arg}` of type {} in the source, which is wider than the field's type {}",
+                    type_name(&src.field_type),
+                    type_name(&field.field_type)
+                ),
+                (Some(_), Some(_)) => {}
+                _ if is_first_last
+                    && first_last_type(&src.field_type)
+                    && src.field_type.base == field.field_type.base => {}
+                _ => bail!(
+                    "{at} has `arg` `{arg}`, but that is not a numeric field of `{source_name}`"
+                ),
+            }
+        }
+        aggregates.push(Aggregate {
+            field: field.name.clone(),
+            func,
+            arg,
+            cumulative,
+        });
+    }
+    if aggregates.is_empty() {
+        bail!("{at} has no @aggregate fields");
+    }
+    Ok(Aggregation {
         name,
-        immutable,
-        is_interface,
+        source: source_name,
+        intervals,
         id_type,
-        fields: out_fields,
-        implements: implements.iter().map(|i| i.node.to_string()).collect(),
+        fields,
+        aggregates,
     })
 }
 
@@ -433,5 +841,211 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("does not have"), "{err}");
+    }
+    const TIMESERIES: &str = r#"
+        type Token @entity(immutable: true) { id: Bytes! }
+        type Trade @entity(timeseries: true) {
+          id: Int8!
+          timestamp: Timestamp!
+          token: Token!
+          pool: Bytes!
+          amount: BigInt!
+          price: BigDecimal!
+          count: Int!
+          note: String
+        }
+    "#;
+
+    /// The timeseries above plus `aggregation`.
+    fn with(aggregation: &str) -> Result<Schema> {
+        Schema::parse(&format!("{TIMESERIES}\n{aggregation}"))
+    }
+
+    fn error(aggregation: &str) -> String {
+        format!("{:#}", with(aggregation).unwrap_err())
+    }
+
+    #[test]
+    fn parses_timeseries_and_aggregations() {
+        let s = with(
+            r#"type Volume @aggregation(intervals: ["hour", "day"], source: "Trade") {
+                 id: Int8!
+                 timestamp: Timestamp!
+                 token: Token!
+                 trades: Int! @aggregate(fn: "count")
+                 total: BigDecimal! @aggregate(fn: "sum", arg: "amount")
+                 high: BigDecimal! @aggregate(fn: max, arg: "price")
+                 close: BigDecimal! @aggregate(fn: "last", arg: "price")
+                 pool: Bytes! @aggregate(fn: "first", arg: "pool")
+                 allTime: BigInt! @aggregate(fn: "sum", arg: "count", cumulative: true)
+               }"#,
+        )
+        .unwrap();
+        let trade = s.entity_type("Trade").unwrap();
+        assert!(trade.timeseries && trade.immutable);
+        assert_eq!(trade.id_type, IdType::Int8);
+        assert!(!s.entity_type("Token").unwrap().timeseries);
+        assert!(s.uses_aggregations());
+        // An aggregation is not an entity type: the store and queries treat it on its own.
+        assert!(s.entity_type("Volume").is_none());
+        let v = s.aggregation("Volume").unwrap();
+        assert_eq!(v.source, "Trade");
+        assert_eq!(
+            v.intervals,
+            vec![AggregationInterval::Hour, AggregationInterval::Day]
+        );
+        assert_eq!(AggregationInterval::Day.seconds(), 86_400);
+        assert_eq!(
+            v.dimensions().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            vec!["token"]
+        );
+        let summary: Vec<_> = v
+            .aggregates
+            .iter()
+            .map(|a| (a.field.as_str(), a.func, a.arg.as_deref(), a.cumulative))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("trades", AggregateFn::Count, None, false),
+                ("total", AggregateFn::Sum, Some("amount"), false),
+                ("high", AggregateFn::Max, Some("price"), false),
+                ("close", AggregateFn::Last, Some("price"), false),
+                ("pool", AggregateFn::First, Some("pool"), false),
+                ("allTime", AggregateFn::Sum, Some("count"), true),
+            ]
+        );
+        assert!(!Schema::parse(SDL).unwrap().uses_aggregations());
+    }
+
+    #[test]
+    fn refuses_invalid_timeseries() {
+        let cases = [
+            (
+                "type T @entity(timeseries: true, immutable: false) { id: Int8! timestamp: Timestamp! }",
+                "is marked as mutable, it must be immutable",
+            ),
+            (
+                "type T @entity(timeseries: true) { id: Bytes! timestamp: Timestamp! }",
+                "must have an `id` field of type Int8!",
+            ),
+            (
+                "type T @entity(timeseries: true) { id: Int8! }",
+                "timeseries `T` is missing a `timestamp` field",
+            ),
+            (
+                "type T @entity(timeseries: true) { id: Int8! timestamp: Int8! }",
+                "has a `timestamp` field of type Int8, but it must be of type Timestamp",
+            ),
+            (
+                "type T @entity(timeseries: \"yes\") { id: Int8! timestamp: Timestamp! }",
+                "argument `timeseries` must be a boolean",
+            ),
+        ];
+        for (sdl, expected) in cases {
+            let err = format!("{:#}", Schema::parse(sdl).unwrap_err());
+            assert!(
+                err.contains(expected) && err.contains("line 1"),
+                "{sdl}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_invalid_aggregations() {
+        let cases = [
+            (
+                r#"type A @aggregation(source: "Trade") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "count") }"#,
+                "is missing the `intervals` argument",
+            ),
+            (
+                r#"type A @aggregation(intervals: [], source: "Trade") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "count") }"#,
+                "it must be a non-empty list of strings",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["week"], source: "Trade") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "count") }"#,
+                "the interval `week` is not supported",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"]) { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "count") }"#,
+                "is missing the `source` argument",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Nope") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "count") }"#,
+                "there is no timeseries of that name",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Token") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "count") }"#,
+                "that type is not a timeseries",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Bytes! timestamp: Timestamp! n: Int! @aggregate(fn: "count") }"#,
+                "the type of the `id` field must be Int8",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! n: Int! @aggregate(fn: "count") }"#,
+                "aggregation `A` is missing a `timestamp` field",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! token: Token! }"#,
+                "has no @aggregate fields",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! colour: String! n: Int! @aggregate(fn: "count") }"#,
+                "the source `Trade` has no field `colour`",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! pool: String! n: Int! @aggregate(fn: "count") }"#,
+                "has type String but its type in the source `Trade` is Bytes",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(arg: "count") }"#,
+                "missing the `fn` argument",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "avg", arg: "count") }"#,
+                "unknown aggregation function `avg`",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: BigInt! @aggregate(fn: "sum") }"#,
+                "missing the `arg` argument, which `sum` needs",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: BigInt! @aggregate(fn: "sum", arg: "volume") }"#,
+                "has `arg` `volume` but the source `Trade` has no such field",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: BigDecimal! @aggregate(fn: "sum", arg: "price * amount") }"#,
+                "expressions in `arg` are not supported yet",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "sum", arg: "amount") }"#,
+                "of type BigInt in the source, which is wider than the field's type Int",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: String! @aggregate(fn: "sum", arg: "note") }"#,
+                "aggregates must use a numeric type",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: BigInt! @aggregate(fn: "max", arg: "pool") }"#,
+                "that is not a numeric field of `Trade`",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: Boolean! @aggregate(fn: "last", arg: "count") }"#,
+                "first/last aggregates must use a numeric, byte array, string or a reference type",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "count", cumulative: "yes") }"#,
+                "argument `cumulative` must be a boolean",
+            ),
+            (
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "count") ts: [Trade!]! @derivedFrom(field: "token") }"#,
+                "fields in aggregations can not be derived",
+            ),
+        ];
+        for (sdl, expected) in cases {
+            let err = error(sdl);
+            assert!(err.contains(expected), "{sdl}: {err}");
+        }
     }
 }
