@@ -244,8 +244,17 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
         .with_prune(manifest.prune)
         .with_context(|| format!("invalid manifest {}", args.manifest.display()))?;
     let name = match &args.name {
-        Some(n) => n.clone(),
-        None => default_name(&args.manifest)?,
+        Some(n) => {
+            sprig_graphql::check_name(n)?;
+            n.clone()
+        }
+        None => {
+            let name = default_name(&args.manifest)?;
+            sprig_graphql::check_name(&name).context(
+                "the subgraph's name comes from its folder's; pass --name to choose another",
+            )?;
+            name
+        }
     };
     let db = args.db.clone().unwrap_or_else(|| {
         Path::new(".sprig")

@@ -290,9 +290,9 @@ async fn retry_flags_bound_the_retries_of_a_timed_out_block() {
     }
 }
 
-/// Bad retry flags are refused before anything is opened, saying what is expected.
+/// Bad retry flags and names are refused before anything is opened, saying what is expected.
 #[test]
-fn bad_retry_flags_are_refused() {
+fn bad_flags_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("never.sqlite");
     for (flag, expected) in [
@@ -307,6 +307,11 @@ fn bad_retry_flags_are_refused() {
         ("--retry-backoff=soon", "invalid value 'soon'"),
         ("--max-retries=-1", "invalid value '-1'"),
         ("--max-retries=many", "invalid value 'many'"),
+        // A name the GraphQL server would refuse to serve.
+        (
+            "--name=legacy-0.0.4",
+            "invalid subgraph name `legacy-0.0.4`",
+        ),
     ] {
         let out = sprig()
             .arg("index")

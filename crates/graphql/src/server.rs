@@ -194,7 +194,8 @@ async fn graphiql_by_id(State(server): State<QueryServer>, Path(id): Path<String
 }
 
 /// graph-node's subgraph name rule: `/`-separated segments of ASCII letters, digits, `-`, `_`.
-fn check_name(name: &str) -> anyhow::Result<()> {
+/// The server refuses to serve other names, so `sprig index` refuses to create them.
+pub fn check_name(name: &str) -> anyhow::Result<()> {
     let segment_ok = |s: &str| {
         !s.is_empty()
             && s.bytes()
