@@ -17,4 +17,7 @@ pub use manifest::{
     Abi, BlockHandler, BlockHandlerFilter, CallHandler, DataSource, DataSourceTemplate,
     EventHandler, Manifest, Mapping, Prune, Source, TemplateKind, Version,
 };
-pub use schema::{BaseType, EntityType, Field, FieldType, ScalarType, Schema};
+pub use schema::{
+    Aggregate, AggregateFn, Aggregation, AggregationInterval, BaseType, EntityType, Field,
+    FieldType, ScalarType, Schema,
+};

@@ -1536,6 +1536,8 @@ macro_rules! on_both_backends {
     };
 }
 
+mod aggregations;
+
 on_both_backends!(
     writes_a_block_atomically_with_its_head,
     overwrites_and_removes_create_versions,

@@ -31,7 +31,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use anyhow::{anyhow, bail, Result};
-use sprig_manifest::{BaseType, EntityType, ScalarType, Schema};
+use sprig_manifest::{Aggregation, AggregationInterval, BaseType, EntityType, ScalarType, Schema};
 use sprig_value::IdType;
 
 use super::Dialect;
@@ -369,6 +369,40 @@ pub(crate) struct Layout {
     pub blocks: String,
     /// Proof-of-indexing digests: one row per causality region and block that changed it.
     pub poi: String,
+    /// The aggregations' tables, one per aggregation and interval.
+    rollups: Vec<Rollup>,
+}
+
+/// One aggregation at one interval: its table, filled from its source timeseries' table.
+#[derive(Debug)]
+pub(crate) struct Rollup {
+    pub aggregation: Aggregation,
+    pub interval: AggregationInterval,
+    /// The aggregation's table at this interval, an index into [`Layout::tables`].
+    pub table: usize,
+    /// The source timeseries' table, an index into [`Layout::tables`].
+    pub source: usize,
+}
+
+/// The name under which the layout (and queries) know an aggregation's table for one interval,
+/// `<Aggregation>_<interval>`; its table is `<aggregation>_<interval>`, as in graph-node.
+pub fn aggregation_type_name(aggregation: &str, interval: AggregationInterval) -> String {
+    format!("{aggregation}_{}", interval.name())
+}
+
+/// An aggregation's rows at one interval seen as an immutable entity type with `Int8` ids (each
+/// bucket row is written once, by the rollup of the block that closed its bucket), so they are
+/// stored, reverted and queried like entities.
+fn aggregation_entity_type(aggregation: &Aggregation, interval: AggregationInterval) -> EntityType {
+    EntityType {
+        name: aggregation_type_name(&aggregation.name, interval),
+        immutable: true,
+        timeseries: false,
+        is_interface: false,
+        id_type: aggregation.id_type,
+        fields: aggregation.fields.clone(),
+        implements: Vec::new(),
+    }
 }
 
 impl Layout {
@@ -386,14 +420,19 @@ impl Layout {
             Dialect::Sqlite => quote(&format!("{prefix}${name}")),
             Dialect::Postgres => format!("{}.{}", quote(&prefix), quote(&format!("{name}$"))),
         };
-        let mut tables = Vec::with_capacity(schema.entity_types.len());
+        let aggregation_types: Vec<EntityType> = schema
+            .aggregations
+            .iter()
+            .flat_map(|a| a.intervals.iter().map(|&i| aggregation_entity_type(a, i)))
+            .collect();
+        let mut tables = Vec::with_capacity(schema.entity_types.len() + aggregation_types.len());
         let mut by_type = HashMap::new();
         let mut by_table: HashMap<String, &str> = HashMap::new();
-        for entity_type in &schema.entity_types {
+        for entity_type in schema.entity_types.iter().chain(&aggregation_types) {
             let table_name = snake_case(&entity_type.name);
             if let Some(other) = by_table.insert(table_name.clone(), &entity_type.name) {
                 bail!(
-                    "entity types `{other}` and `{}` would share the table `{table_name}`; rename one of them",
+                    "types `{other}` and `{}` would share the table `{table_name}`; rename one of them",
                     entity_type.name
                 );
             }
@@ -407,11 +446,23 @@ impl Layout {
                 number,
             )?);
         }
+        let rollups = schema
+            .aggregations
+            .iter()
+            .flat_map(|a| a.intervals.iter().map(move |&i| (a, i)))
+            .map(|(aggregation, interval)| Rollup {
+                aggregation: aggregation.clone(),
+                interval,
+                table: by_type[&aggregation_type_name(&aggregation.name, interval)],
+                source: by_type[&aggregation.source],
+            })
+            .collect();
         Ok(Layout {
             dialect,
             schema: quote(&prefix),
             tables,
             by_type,
+            rollups,
             data_sources: bookkeeping("data_sources"),
             blocks: bookkeeping("blocks"),
             poi: bookkeeping("poi"),
@@ -425,6 +476,11 @@ impl Layout {
 
     pub(crate) fn tables(&self) -> &[Table] {
         &self.tables
+    }
+
+    /// The aggregations' tables, one per aggregation and interval.
+    pub(crate) fn rollups(&self) -> &[Rollup] {
+        &self.rollups
     }
 
     /// The statements creating every table and index (idempotent).
@@ -631,6 +687,35 @@ pub(crate) fn describe(schema: &Schema) -> String {
             let _ = writeln!(
                 out,
                 "  {}: {}{derived}",
+                field.name,
+                type_name(&field.field_type)
+            );
+        }
+        out.push_str("}\n");
+    }
+    // Only schemas with aggregations get these lines, so older descriptions stay as they were.
+    for aggregation in &schema.aggregations {
+        let intervals: Vec<&str> = aggregation.intervals.iter().map(|i| i.name()).collect();
+        let _ = writeln!(
+            out,
+            "aggregation {} @source({}) @intervals({}) {{",
+            aggregation.name,
+            aggregation.source,
+            intervals.join(" ")
+        );
+        for field in &aggregation.fields {
+            let aggregate = match aggregation.aggregate(&field.name) {
+                Some(a) => format!(
+                    " @aggregate({} {}{})",
+                    a.func.name(),
+                    a.arg.as_deref().unwrap_or("-"),
+                    if a.cumulative { " cumulative" } else { "" }
+                ),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {}: {}{aggregate}",
                 field.name,
                 type_name(&field.field_type)
             );

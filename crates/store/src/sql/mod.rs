@@ -1,6 +1,7 @@
 //! The relational model both backends share: how entity types become tables (`layout.rs`), how
 //! values become SQL values (`codec.rs`, `numeric.rs`), the SQL of queries (`query.rs`), block
-//! commits and reverts (`write.rs`) and the metadata tables (`meta.rs`).
+//! commits and reverts (`write.rs`), aggregations' buckets (`rollup.rs`) and the metadata tables
+//! (`meta.rs`).
 //!
 //! Shared SQL is written once, in SQLite's `?N` parameter style, and runs through [`Db`], which
 //! each backend implements for its connections (PostgreSQL's translates `?N` to `$N`). Values
@@ -14,6 +15,7 @@ pub(crate) mod layout;
 pub(crate) mod meta;
 pub(crate) mod numeric;
 pub(crate) mod query;
+pub(crate) mod rollup;
 pub(crate) mod write;
 
 #[cfg(test)]

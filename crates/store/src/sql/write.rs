@@ -10,6 +10,7 @@ use sprig_value::{BlockPtr, Entity, EntityKey, Id, Value};
 
 use super::layout::{Layout, Table, CAUSALITY_REGION};
 use super::meta::{self, block_number};
+use super::rollup;
 use super::{codec, int, Db, Param, SqlValue};
 use crate::{BlockWrite, EntityModification, PruneReport};
 
@@ -42,13 +43,22 @@ fn apply_block(
     timestamp: u64,
     write: &BlockWrite,
 ) -> Result<()> {
-    if let Some(head) = meta::status(db, deployment)?.head {
+    let status = meta::status(db, deployment)?;
+    if let Some(head) = &status.head {
         ensure!(
             block.number > head.number,
             "block {} does not follow the head, block {}",
             block.number,
             head.number
         );
+    }
+    // Buckets that ended before this block hold only earlier blocks' timeseries rows, so they
+    // are computed before this block's own rows are written.
+    if let Some(previous) = status.head_timestamp {
+        let buckets = rollup::rollups(db, layout, previous, timestamp)
+            .with_context(|| format!("cannot compute aggregations at block {}", block.number))?;
+        write_entities(db, layout, block_number(block.number)?, &buckets)
+            .with_context(|| format!("cannot write aggregations at block {}", block.number))?;
     }
     write_entities(
         db,

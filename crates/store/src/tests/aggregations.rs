@@ -1,0 +1,174 @@
+//! Timeseries and aggregations in the store: the buckets a block crossing an hour or day
+//! boundary computes from the timeseries rows, and their revert, on both backends.
+
+use std::sync::Arc;
+
+use sprig_manifest::{AggregationInterval, Schema};
+use sprig_value::{BigInt, Entity, EntityKey, Id, Value};
+
+use super::{block, dec, entity, ptr, Backend, TestDb};
+use crate::{
+    aggregation_type_name, EntityModification, EntityQuery, OrderDirection, QueryStore,
+    WritableStore,
+};
+
+const SDL: &str = r#"
+    type Trade @entity(timeseries: true) {
+      id: Int8!
+      timestamp: Timestamp!
+      pool: Bytes!
+      amount: BigInt!
+      count: Int!
+    }
+    type Volume @aggregation(intervals: ["hour", "day"], source: "Trade") {
+      id: Int8!
+      timestamp: Timestamp!
+      pool: Bytes!
+      trades: Int8! @aggregate(fn: "count")
+      total: BigDecimal! @aggregate(fn: "sum", arg: "amount")
+      high: BigInt! @aggregate(fn: "max", arg: "amount")
+      low: BigInt! @aggregate(fn: "min", arg: "amount")
+      opening: Int! @aggregate(fn: "first", arg: "count")
+      closing: Int! @aggregate(fn: "last", arg: "count")
+      allTime: BigInt! @aggregate(fn: "sum", arg: "amount", cumulative: true)
+      allTrades: Int8! @aggregate(fn: "count", cumulative: true)
+    }
+"#;
+
+const HOUR: u64 = 3600;
+
+/// A trade written by a mapping at block time `time` (seconds); the runtime sets the timestamp.
+fn trade(id: i64, time: u64, pool: u8, amount: i64) -> EntityModification {
+    EntityModification::Insert {
+        key: EntityKey {
+            entity_type: "Trade".into(),
+            id: Id::Int8(id),
+        },
+        data: entity(&[
+            ("id", Value::Int8(id)),
+            ("timestamp", Value::Timestamp(time as i64 * 1_000_000)),
+            ("pool", Value::Bytes(vec![pool])),
+            ("amount", Value::BigInt(BigInt::from(amount))),
+            ("count", Value::Int(id as i32 * 10)),
+        ]),
+    }
+}
+
+/// The buckets of `Volume` at an interval, oldest first, as of `block` (`None` = latest).
+fn buckets(d: &impl QueryStore, interval: AggregationInterval, block: Option<u64>) -> Vec<Entity> {
+    d.query(&EntityQuery {
+        entity_type: aggregation_type_name("Volume", interval),
+        filters: vec![],
+        order_by: Some("timestamp".into()),
+        order_direction: OrderDirection::Ascending,
+        first: 1000,
+        skip: 0,
+        block,
+    })
+    .unwrap()
+}
+
+/// One bucket row: (id, bucket start in hours, pool, trades, total, high, low, opening, closing,
+/// allTime, allTrades).
+#[allow(clippy::too_many_arguments)]
+fn bucket(
+    id: i64,
+    hours: i64,
+    pool: u8,
+    trades: i64,
+    total: &str,
+    high: i64,
+    low: i64,
+    opening: i32,
+    closing: i32,
+    all_time: i64,
+    all_trades: i64,
+) -> Entity {
+    entity(&[
+        ("id", Value::Int8(id)),
+        ("timestamp", Value::Timestamp(hours * 3600 * 1_000_000)),
+        ("pool", Value::Bytes(vec![pool])),
+        ("trades", Value::Int8(trades)),
+        ("total", dec(total)),
+        ("high", Value::BigInt(BigInt::from(high))),
+        ("low", Value::BigInt(BigInt::from(low))),
+        ("opening", Value::Int(opening)),
+        ("closing", Value::Int(closing)),
+        ("allTime", Value::BigInt(BigInt::from(all_time))),
+        ("allTrades", Value::Int8(all_trades)),
+    ])
+}
+
+fn buckets_are_computed_when_a_block_crosses_the_boundary(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
+    let d = store
+        .deployment("agg", Arc::new(Schema::parse(SDL).unwrap()))
+        .unwrap();
+    use AggregationInterval::{Day, Hour};
+
+    // Hour 10: pool 1 trades 5 then 10, pool 2 trades 7.
+    let t1 = 10 * HOUR + 100;
+    d.transact_block(
+        ptr(1),
+        t1,
+        block(vec![trade(1, t1, 1, 5), trade(2, t1, 2, 7)]),
+    )
+    .unwrap();
+    let t2 = 10 * HOUR + 200;
+    d.transact_block(ptr(2), t2, block(vec![trade(3, t2, 1, 10)]))
+        .unwrap();
+    assert!(buckets(&d, Hour, None).is_empty(), "hour 10 is not over");
+
+    // Block 3 is in hour 11: hour 10 is rolled up, without block 3's own trade.
+    let t3 = 11 * HOUR + 5;
+    d.transact_block(ptr(3), t3, block(vec![trade(4, t3, 1, 1)]))
+        .unwrap();
+    // Ordered by timestamp, then id.
+    let hour_10 = vec![
+        bucket(2, 10, 2, 1, "7", 7, 7, 20, 20, 7, 1),
+        bucket(3, 10, 1, 2, "15", 10, 5, 10, 30, 15, 2),
+    ];
+    assert_eq!(buckets(&d, Hour, None), hour_10);
+    assert!(buckets(&d, Day, None).is_empty());
+
+    // Block 4 is in hour 13: hour 11 (cumulative values carried from hour 10) and the empty
+    // hour 12.
+    let after_3 = buckets(&d, Hour, None);
+    d.transact_block(ptr(4), 13 * HOUR, block(vec![])).unwrap();
+    let mut through_11 = hour_10.clone();
+    through_11.push(bucket(4, 11, 1, 1, "1", 1, 1, 40, 40, 16, 3));
+    assert_eq!(buckets(&d, Hour, None), through_11);
+    // Time travel: the rows belong to the block that computed them.
+    assert_eq!(buckets(&d, Hour, Some(3)), after_3);
+
+    // Block 5 is on day 1: day 0 holds every trade.
+    d.transact_block(ptr(5), 24 * HOUR + 10, block(vec![]))
+        .unwrap();
+    assert_eq!(
+        buckets(&d, Day, None),
+        vec![
+            bucket(2, 0, 2, 1, "7", 7, 7, 20, 20, 7, 1),
+            bucket(4, 0, 1, 3, "16", 10, 1, 10, 40, 16, 3),
+        ]
+    );
+    assert_eq!(buckets(&d, Hour, None), through_11);
+
+    // Reverting to block 3 removes what blocks 4 and 5 computed; indexing them again computes
+    // the same buckets.
+    d.revert_to(ptr(3), t3).unwrap();
+    assert_eq!(buckets(&d, Hour, None), hour_10);
+    assert!(buckets(&d, Day, None).is_empty());
+    d.transact_block(ptr(4), 13 * HOUR, block(vec![])).unwrap();
+    assert_eq!(buckets(&d, Hour, None), through_11);
+
+    // A trade in a new bucket after a revert to the previous bucket's block starts that bucket
+    // again: nothing is counted twice.
+    d.revert_to(ptr(2), t2).unwrap();
+    assert!(buckets(&d, Hour, None).is_empty());
+    d.transact_block(ptr(3), t3, block(vec![trade(4, t3, 1, 1)]))
+        .unwrap();
+    assert_eq!(buckets(&d, Hour, None), hour_10);
+}
+
+on_both_backends!(buckets_are_computed_when_a_block_crosses_the_boundary);
