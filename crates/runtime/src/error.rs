@@ -125,6 +125,26 @@ pub(crate) struct FailedRun<'a> {
 
 /// Turns an error from instantiating or running a mapping into a [`MappingError`].
 pub(crate) fn classify(error: wasmtime::Error, run: &FailedRun<'_>) -> MappingError {
+    let (determinism, message) = describe_failure(error, run);
+    // The cause (with the backtrace) is the root; the handler and block are context, so a caller
+    // that knows more (data source, transaction) can word its own and keep the root.
+    let error = anyhow::Error::msg(message).context(format!(
+        "handler `{}` failed at block {}",
+        run.handler, run.block
+    ));
+    match determinism {
+        Determinism::Deterministic => MappingError::Deterministic(error),
+        Determinism::NonDeterministic => MappingError::NonDeterministic(error),
+    }
+}
+
+/// The class of an error from instantiating or running a mapping, and its cause as a message
+/// ending with the wasm backtrace: [`classify`] without naming the handler and block (an
+/// `ipfs.map` callback's failure is worded by the host function that ran it).
+pub(crate) fn describe_failure(
+    error: wasmtime::Error,
+    run: &FailedRun<'_>,
+) -> (Determinism, String) {
     let determinism = if let Some(host) = error.downcast_ref::<HostError>() {
         host.determinism
     } else if let Some(trap) = error.downcast_ref::<Trap>() {
@@ -156,16 +176,7 @@ pub(crate) fn classify(error: wasmtime::Error, run: &FailedRun<'_>) -> MappingEr
     if let Some(backtrace) = error.downcast_ref::<WasmBacktrace>() {
         message.push_str(&format_backtrace(backtrace, run.source_map));
     }
-    // The cause (with the backtrace) is the root; the handler and block are context, so a caller
-    // that knows more (data source, transaction) can word its own and keep the root.
-    let error = anyhow::Error::msg(message).context(format!(
-        "handler `{}` failed at block {}",
-        run.handler, run.block
-    ));
-    match determinism {
-        Determinism::Deterministic => MappingError::Deterministic(error),
-        Determinism::NonDeterministic => MappingError::NonDeterministic(error),
-    }
+    (determinism, message)
 }
 
 /// Traps that depend only on the mapping. A stack overflow is deterministic here because the

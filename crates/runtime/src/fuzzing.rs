@@ -165,6 +165,7 @@ fn state(api_version: ApiVersion) -> HostState {
         clock: None,
         limiter: MemoryLimiter::new(16 << 16),
         ipfs: None,
+        module: None,
         heap: Heap::new(Arc::default(), api_version.layout()),
     }
 }

@@ -5,15 +5,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
+use sprig_value::Value;
 use wasmtime::{AsContextMut, ExternType, InstancePre, Linker, Module, Store};
 
 use crate::api_version::ApiVersion;
-use crate::asc::{place, Exports, Heap, Layout, Objects, TypeIds};
+use crate::asc::{place, write_value, Exports, Heap, Layout, Objects, TypeIds};
 use crate::cache::{self, CacheStatus};
 use crate::clock::HandlerClock;
 use crate::config::FUEL_YIELD_INTERVAL;
 use crate::context::{BlockState, HandlerContext};
-use crate::error::{classify, deterministic, FailedRun, MappingError};
+use crate::error::{classify, describe_failure, deterministic, FailedRun, HostError, MappingError};
 use crate::host;
 use crate::limits::MemoryLimiter;
 use crate::runtime::Shared;
@@ -60,6 +61,30 @@ pub struct HandlerResult {
     /// Fuel the trigger used: wasm instructions (including `_start` and the allocator) plus
     /// what host functions charged.
     pub gas_used: u64,
+}
+
+/// What a fresh instance is called with once started.
+#[derive(Clone, Copy)]
+enum Call<'a> {
+    /// A trigger, for a handler `(trigger) -> ()`.
+    Trigger(&'a MappingTrigger),
+    /// One JSON value of an `ipfs.map` file and its user data, for a callback
+    /// `(value: JSONValue, userData: Value) -> ()`.
+    Callback {
+        value: &'a serde_json::Value,
+        user_data: &'a Value,
+    },
+}
+
+/// What [`MappingModule::run_callback`] gives back.
+pub(crate) struct CallbackResult {
+    /// The callback's block state: its writes and created data sources on success.
+    pub state: BlockState,
+    /// Whether the callback succeeded; a failure's message names the callback and the cause
+    /// (with the wasm backtrace), and keeps its class.
+    pub outcome: Result<(), HostError>,
+    /// The fuel left after the callback (out of what it was given).
+    pub fuel_left: u64,
 }
 
 /// The steps of a trigger's run, in order, for [`MappingModule::run_until`].
@@ -184,26 +209,12 @@ impl MappingModule {
         // Everything the trigger does, `_start` included, is one unit to keep or discard.
         ctx.state.cache.enter_handler();
 
-        let state = HostState {
-            ctx,
-            api_version: self.inner.api_version,
-            gas_limit: config.gas_limit,
-            metered: !config.unmetered_for_benchmarks,
-            io_timeout: config.timeout,
-            clock: config.timeout.map(HandlerClock::start),
-            limiter: MemoryLimiter::new(config.max_memory_bytes),
-            ipfs: self.inner.runtime.ipfs.clone(),
-            heap: Heap::new(
-                Arc::clone(&self.inner.type_ids),
-                self.inner.api_version.layout(),
-            ),
-        };
-        let mut store = Store::new(&self.inner.runtime.engine, state);
-        store.limiter(|state| &mut state.limiter);
-
-        let clock = store.data().clock.clone();
+        let clock = config.timeout.map(HandlerClock::start);
+        let mut store = self.new_store(ctx, clock.clone());
         let result = {
-            let run = std::pin::pin!(self.execute(&mut store, &trigger, &handler, stage));
+            let call = Call::Trigger(&trigger);
+            let run =
+                std::pin::pin!(self.execute(&mut store, call, &handler, config.gas_limit, stage));
             match clock {
                 Some(clock) => clock.guard(run).await,
                 None => run.await,
@@ -258,15 +269,98 @@ impl MappingModule {
         }
     }
 
+    /// A store for one fresh instance running against `ctx`, timed by `clock`.
+    fn new_store(&self, ctx: HandlerContext, clock: Option<Arc<HandlerClock>>) -> Store<HostState> {
+        let config = &self.inner.runtime.config;
+        let state = HostState {
+            ctx,
+            api_version: self.inner.api_version,
+            gas_limit: config.gas_limit,
+            metered: !config.unmetered_for_benchmarks,
+            io_timeout: config.timeout,
+            clock,
+            limiter: MemoryLimiter::new(config.max_memory_bytes),
+            ipfs: self.inner.runtime.ipfs.clone(),
+            module: Some(self.clone()),
+            heap: Heap::new(
+                Arc::clone(&self.inner.type_ids),
+                self.inner.api_version.layout(),
+            ),
+        };
+        let mut store = Store::new(&self.inner.runtime.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        store
+    }
+
+    /// Runs the `ipfs.map` callback `ctx.handler(value, userData)` in a fresh instance of this
+    /// module (its own memory and `_start`, as graph-node), against `ctx`'s block state, which
+    /// comes back with the callback's writes kept on success and dropped on failure (its write
+    /// log is kept either way).
+    ///
+    /// `clock` is the calling handler's: the callback's time counts towards its timeout, and
+    /// its guard (around the whole handler run) checks it whenever this future is polled.
+    /// `fuel` is what the calling handler has left (ignored when unmetered): the callback runs
+    /// on it, and [`CallbackResult::fuel_left`] is what the caller has left afterwards.
+    pub(crate) async fn run_callback(
+        &self,
+        mut ctx: HandlerContext,
+        clock: Option<Arc<HandlerClock>>,
+        fuel: u64,
+        value: &serde_json::Value,
+        user_data: &Value,
+    ) -> CallbackResult {
+        let callback = ctx.handler.clone();
+        let block = ctx.block;
+        ctx.state.cache.enter_handler();
+        let mut store = self.new_store(ctx, clock);
+        let call = Call::Callback { value, user_data };
+        let result = self
+            .execute(&mut store, call, &callback, fuel, Stage::Handler)
+            .await;
+        let fuel_left = store.get_fuel().unwrap_or(fuel);
+        let mut state = store.into_data().ctx.state;
+        let outcome = match result {
+            Ok(()) => {
+                state.cache.exit_handler();
+                Ok(())
+            }
+            Err(error) => {
+                state.cache.exit_handler_and_discard();
+                state.created_data_sources.clear();
+                let config = &self.inner.runtime.config;
+                let (determinism, message) = describe_failure(
+                    error,
+                    &FailedRun {
+                        handler: &callback,
+                        block,
+                        gas_limit: config.gas_limit,
+                        timeout: config.timeout,
+                        source_map: self.inner.source_map.as_ref(),
+                    },
+                );
+                Err(HostError {
+                    determinism,
+                    error: anyhow::Error::msg(message),
+                })
+            }
+        };
+        CallbackResult {
+            state,
+            outcome,
+            fuel_left,
+        }
+    }
+
     async fn execute(
         &self,
         store: &mut Store<HostState>,
-        trigger: &MappingTrigger,
-        handler: &str,
+        call: Call<'_>,
+        function: &str,
+        fuel: u64,
         stage: Stage,
     ) -> wasmtime::Result<()> {
         if store.data().metered {
-            store.set_fuel(self.inner.runtime.config.gas_limit)?;
+            store.set_fuel(fuel)?;
             store.fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL))?;
         }
 
@@ -289,20 +383,38 @@ impl MappingModule {
             return Ok(());
         }
 
-        let mut objects = Objects::for_trigger(layout);
-        let root = trigger.write(&mut objects, self.inner.api_version);
-        let argument = place(&mut store.as_context_mut(), objects, root).await?;
-        if stage == Stage::Trigger {
-            return Ok(());
+        match call {
+            Call::Trigger(trigger) => {
+                let mut objects = Objects::for_trigger(layout);
+                let root = trigger.write(&mut objects, self.inner.api_version);
+                let argument = place(&mut store.as_context_mut(), objects, root).await?;
+                if stage == Stage::Trigger {
+                    return Ok(());
+                }
+                let handler = instance.get_func(&mut *store, function).ok_or_else(|| {
+                    deterministic!("the mapping has no handler export `{function}`")
+                })?;
+                let handler = handler.typed::<u32, ()>(&*store).map_err(|e| {
+                    deterministic!(
+                        "handler `{function}` must have the signature `(i32) -> ()`: {e}"
+                    )
+                })?;
+                handler.call_async(&mut *store, argument).await
+            }
+            Call::Callback { value, user_data } => {
+                let value = write_value(&mut store.as_context_mut(), value).await?;
+                let user_data = write_value(&mut store.as_context_mut(), user_data).await?;
+                let callback = instance.get_func(&mut *store, function).ok_or_else(|| {
+                    deterministic!("the mapping has no callback export `{function}`")
+                })?;
+                let callback = callback.typed::<(u32, u32), ()>(&*store).map_err(|e| {
+                    deterministic!(
+                        "callback `{function}` must have the signature `(i32, i32) -> ()`: {e}"
+                    )
+                })?;
+                callback.call_async(&mut *store, (value, user_data)).await
+            }
         }
-
-        let function = instance
-            .get_func(&mut *store, handler)
-            .ok_or_else(|| deterministic!("the mapping has no handler export `{handler}`"))?;
-        let function = function.typed::<u32, ()>(&*store).map_err(|e| {
-            deterministic!("handler `{handler}` must have the signature `(i32) -> ()`: {e}")
-        })?;
-        function.call_async(&mut *store, argument).await
     }
 }
 

@@ -9,6 +9,7 @@ use crate::clock::HandlerClock;
 use crate::context::HandlerContext;
 use crate::host::IpfsSettings;
 use crate::limits::MemoryLimiter;
+use crate::module::MappingModule;
 
 /// Store data of one trigger's instance: what host functions work on.
 pub(crate) struct HostState {
@@ -24,7 +25,10 @@ pub(crate) struct HostState {
     /// The wall-clock guard, when a timeout is set.
     pub clock: Option<Arc<HandlerClock>>,
     pub limiter: MemoryLimiter,
-    /// The IPFS gateway for `ipfs.cat` and `ipfs.getBlock`, if the runtime has one.
+    /// The IPFS gateway for `ipfs.cat`, `ipfs.getBlock` and `ipfs.map`, if the runtime has one.
     pub ipfs: Option<Arc<IpfsSettings>>,
+    /// The module this instance runs, whose fresh instances run `ipfs.map`'s callbacks (none
+    /// in the fuzzing harness, which has no module).
+    pub module: Option<MappingModule>,
     pub heap: Heap,
 }

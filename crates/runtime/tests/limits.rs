@@ -22,7 +22,7 @@ async fn abort_reports_file_line_and_column() {
     );
     assert!(
         error.contains(
-            "Mapping aborted at src/mapping.ts, line 277, column 3, with message: not true"
+            "Mapping aborted at src/mapping.ts, line 279, column 3, with message: not true"
         ),
         "{error}"
     );

@@ -348,17 +348,15 @@ async fn decoder_survives_random_memory() {
 }
 
 /// Without a gateway, IPFS functions halt indexing (non-deterministic) with a message naming the
-/// flag, rather than record a result; `ipfs.map` is not implemented and halts the same way.
+/// flag, rather than record a result (`ipfs.map`: tests/ipfs_map.rs).
 #[tokio::test]
 async fn ipfs_without_a_gateway_is_non_deterministic() {
     let imports = r#"
   (import "index" "ipfs.cat" (func $cat (param i32) (result i32)))
-  (import "index" "ipfs.getBlock" (func $block (param i32) (result i32)))
-  (import "index" "ipfs.map" (func $map (param i32 i32 i32 i32)))"#;
+  (import "index" "ipfs.getBlock" (func $block (param i32) (result i32)))"#;
     let body = r#"
   (func (export "cat") (param i32) (drop (call $cat (i32.const 64))))
-  (func (export "block") (param i32) (drop (call $block (i32.const 64))))
-  (func (export "map") (param i32) (call $map (i32.const 64) (i32.const 64) (i32.const 0) (i32.const 0)))"#;
+  (func (export "block") (param i32) (drop (call $block (i32.const 64))))"#;
     // The string "Qm" at 64 (its byte length in the header word before it).
     let data = format!(r#"(data (i32.const 60) "{}\51\00\6d\00")"#, le(4));
     let module = load_wat(&mapping(imports, body, &data)).unwrap();
@@ -371,10 +369,4 @@ async fn ipfs_without_a_gateway_is_non_deterministic() {
         );
         assert!(error.contains("--ipfs URL"), "{error}");
     }
-    let (error, deterministic) = failure(&module, "map").await;
-    assert!(!deterministic, "{error}");
-    assert!(
-        error.contains("`ipfs.map` is not supported by Sprig yet"),
-        "{error}"
-    );
 }

@@ -282,9 +282,11 @@ impl EntityCache {
     /// write log follows this cache's, also the writes of its handlers that were discarded,
     /// since the proof of indexing records every write a mapping asked for.
     ///
-    /// Each merged entity is validated again in its new state (`other`'s writes were checked
-    /// against the store's state, not this cache's), so an entity the merge would leave
-    /// invalid is an error, as it would have been for a `set` made here.
+    /// Each entity `other` set is validated again in its merged state (`other`'s writes were
+    /// checked against the store's state, not this cache's), so an entity the merge would leave
+    /// invalid is an error, as it would have been for a `set` made here. `other` read every
+    /// entity it set (to validate it) and its reads are taken over, so the store is not read
+    /// here: an error is the mapping's.
     pub fn extend(&mut self, mut other: EntityCache) -> Result<()> {
         if other.in_handler {
             bail!("internal error: merging an entity cache whose handler is still running");
@@ -299,7 +301,11 @@ impl EntityCache {
         ops.sort_by(|(a, _), (b, _)| a.cmp(b));
         let schema = Arc::clone(&self.schema);
         for (key, op) in ops {
+            let removed = op == EntityOp::Remove;
             self.push(key.clone(), op);
+            if removed {
+                continue;
+            }
             if let Some(entity) = self.get(&key)? {
                 validate_entity(&schema, entity_type(&schema, &key)?, &key, &entity)?;
             }

@@ -176,7 +176,7 @@ pub(crate) fn link(
 
         "ipfs.cat" => async_fn!(ipfs::cat),
         "ipfs.getBlock" => async_fn!(ipfs::get_block),
-        "ipfs.map" => sync_fn!(disabled::ipfs_map),
+        "ipfs.map" => async_fn!(ipfs::map),
         "arweave.transactionData" => sync_fn!(disabled::arweave_transaction_data),
         "box.profile" => sync_fn!(disabled::box_profile),
 

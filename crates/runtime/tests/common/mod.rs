@@ -13,7 +13,8 @@ use sprig_chain::{Block, Log, Receipt, Transaction};
 use sprig_manifest::Schema;
 use sprig_runtime::{
     ApiVersion, BlockState, CallResult, ChainFuture, DataSourceInfo, EthereumCalls, HandlerContext,
-    HandlerResult, MappingModule, MappingRuntime, MappingTrigger, RuntimeConfig, Stage,
+    HandlerResult, IpfsSettings, MappingModule, MappingRuntime, MappingTrigger, RuntimeConfig,
+    Stage,
 };
 use sprig_store::{EntityCache, EntityReader};
 use sprig_value::{BlockPtr, Entity, EntityKey, Id, Value};
@@ -64,7 +65,12 @@ pub fn module() -> MappingModule {
 
 /// The test mapping loaded in a fresh runtime with `config`.
 pub fn load(config: RuntimeConfig) -> MappingModule {
-    MappingRuntime::new(config)
+    load_with_ipfs(config, None)
+}
+
+/// The test mapping loaded in a fresh runtime with `config` and the IPFS gateway `ipfs`.
+pub fn load_with_ipfs(config: RuntimeConfig, ipfs: Option<IpfsSettings>) -> MappingModule {
+    MappingRuntime::with_ipfs(config, ipfs)
         .unwrap()
         .load("Test", &test_wasm(), ApiVersion::V0_0_9)
         .unwrap()

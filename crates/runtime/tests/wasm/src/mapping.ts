@@ -16,7 +16,9 @@ import {
   ens,
   Entity,
   ethereum,
+  ipfs,
   json,
+  JSONValue,
   log,
   store,
   Value,
@@ -420,6 +422,39 @@ export function jsonOps(block: ethereum.Block): void {
     json.try_fromBytes(Bytes.fromUTF8("not json")).isError,
     json.try_fromBytes(Bytes.fromUTF8("[]")).isOk,
   ];
+  o.save();
+}
+
+// ---------------------------------------------------------------------------------------------
+// ipfs.map
+
+// Maps the file `cid` of the context with its `callback`, `userData` and `flag`, between writes
+// of its own: Output("ipfsMap") before, then whether the entity `expect` is visible after.
+export function ipfsMap(block: ethereum.Block): void {
+  let context = dataSource.context();
+  let o = new Output("ipfsMap");
+  o.strings = ["before"];
+  o.save();
+  ipfs.map(
+    context.getString("cid"),
+    context.getString("callback"),
+    Value.fromString(context.getString("userData")),
+    [context.getString("flag")],
+  );
+  o.bools = [Output.load(context.getString("expect")) != null];
+  o.save();
+}
+
+// The ipfs.map callback: stores Output(<id>) with the user data, the value's `name` and `n`.
+// A value with `fail` aborts.
+export function storeLine(value: JSONValue, userData: Value): void {
+  let obj = value.toObject();
+  if (obj.isSet("fail")) {
+    assert(false, "the line asks to fail");
+  }
+  let o = new Output(obj.get("id")!.toString());
+  o.strings = [userData.toString(), obj.get("name")!.toString()];
+  o.ints = [obj.get("n")!.toI64() as i32];
   o.save();
 }
 
