@@ -220,6 +220,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 prepared.manifest.schema.clone(),
                 Arc::new(prepared.deployment.clone()),
             )?;
+            let (metrics, name) = (prepared.indexer.metrics(), prepared.name.clone());
+            server.set_metrics(Arc::new(move || metrics.render(&name)));
             let server = tokio::spawn(serve(server, args.listen, shutdown.clone()));
             let code = index(prepared, shutdown).await?;
             server.abort();

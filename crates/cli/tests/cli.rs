@@ -433,3 +433,83 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// `sprig dev` serves Prometheus metrics beside GraphQL: handler calls equal the chain's logs,
+/// gas is counted per handler, and the head is the committed block. `sprig serve` has none.
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_serves_handler_metrics() {
+    let anvil = anvil();
+    let summary = emit("erc20", anvil.url(), 20);
+    let last = summary["lastBlock"].as_u64().unwrap();
+    let dbs = Databases::new(Backend::Sqlite);
+    let db = dbs.create("metrics.sqlite");
+    let port = free_port();
+    let mut dev = Dev::start(
+        sprig()
+            .arg("dev")
+            .arg(manifest("erc20"))
+            .args([
+                "--rpc",
+                anvil.url(),
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .arg("--db")
+            .arg(&db),
+    );
+    let server = Server::attach(port);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(data) = server
+            .query("erc20", "{ _meta { block { number } } }")
+            .await
+        {
+            if data["_meta"]["block"]["number"] == json!(last) {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the index did not reach block {last}"
+        );
+        dev.assert_running();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = reqwest::get(format!("{}/metrics", server.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |metric: &str, handler: &str| -> u64 {
+        let prefix =
+            format!("{metric}{{subgraph=\"erc20\",data_source=\"Token\",handler=\"{handler}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in:\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        value("sprig_handler_calls_total", "handleTransfer"),
+        summary["transferLogs"].as_u64().unwrap()
+    );
+    assert_eq!(
+        value("sprig_handler_calls_total", "handleMemo"),
+        summary["memoLogs"].as_u64().unwrap()
+    );
+    assert!(value("sprig_handler_gas_total", "handleTransfer") > 0);
+    assert_eq!(value("sprig_handler_failures_total", "handleTransfer"), 0);
+    assert!(
+        text.lines()
+            .any(|l| l == format!("sprig_head_block{{subgraph=\"erc20\"}} {last}")),
+        "{text}"
+    );
+    drop(dev);
+
+    let serve = serve(&db);
+    let response = reqwest::get(format!("{}/metrics", serve.url))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND);
+}

@@ -35,4 +35,4 @@ mod tests;
 pub use api::{QueryRequest, SubgraphApi};
 pub use names::query_field_names;
 pub use response::{Location, QueryResponse, ResponseError};
-pub use server::{check_name, router, QueryServer};
+pub use server::{check_name, router, MetricsSource, QueryServer};

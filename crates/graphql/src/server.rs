@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use anyhow::bail;
 use async_graphql::http::GraphiQLSource;
@@ -36,7 +36,12 @@ use crate::response::QueryResponse;
 #[derive(Clone, Default)]
 pub struct QueryServer {
     subgraphs: Arc<RwLock<BTreeMap<String, SubgraphApi>>>,
+    /// Renders `/metrics` (Prometheus text), when the process has something to report.
+    metrics: Arc<OnceLock<MetricsSource>>,
 }
+
+/// Renders the process's metrics in Prometheus' text format.
+pub type MetricsSource = Arc<dyn Fn() -> String + Send + Sync>;
 
 impl std::fmt::Debug for QueryServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,6 +83,12 @@ impl QueryServer {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(name)
             .is_some()
+    }
+
+    /// Serves `source`'s text at `/metrics` (the first source set wins; without one,
+    /// `/metrics` is not found).
+    pub fn set_metrics(&self, source: MetricsSource) {
+        let _ = self.metrics.set(source);
     }
 
     /// The names served, sorted.
@@ -164,6 +175,7 @@ pub fn router(server: QueryServer) -> Router {
             get(graphiql_by_name).post(query_by_name),
         )
         .route("/subgraphs/id/{*id}", get(graphiql_by_id).post(query_by_id))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(middleware::from_fn(cors))
         .with_state(server)
@@ -183,6 +195,17 @@ async fn query_by_id(
     body: Bytes,
 ) -> Response {
     query(server.by_id(&id), &id, body).await
+}
+
+async fn metrics(State(server): State<QueryServer>) -> Response {
+    match server.metrics.get() {
+        Some(source) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            source(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no metrics in this process\n").into_response(),
+    }
 }
 
 async fn graphiql_by_name(State(server): State<QueryServer>, Path(name): Path<String>) -> Response {

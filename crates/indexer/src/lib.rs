@@ -14,6 +14,8 @@
 //!   handler's writes are dropped.
 
 mod files;
+mod metrics;
 mod pipeline;
 
+pub use metrics::{HandlerStats, Metrics};
 pub use pipeline::{Indexer, IndexerConfig, Progress, StopReason};

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::metrics::Metrics;
 use crate::files::{FileSources, NoChain, NoEntities};
 
 use alloy::primitives::{Address, Bytes, B256, U256};
@@ -140,6 +141,7 @@ pub struct Indexer {
     earliest_block: u64,
     /// File data sources and their files.
     files: FileSources,
+    metrics: Arc<Metrics>,
 }
 
 impl Indexer {
@@ -211,6 +213,7 @@ impl Indexer {
             config,
             progress: Progress::default(),
             earliest_block: 0,
+            metrics: Arc::default(),
             files,
         })
     }
@@ -218,6 +221,12 @@ impl Indexer {
     /// The mapping runtime (its settings and engine).
     pub fn runtime(&self) -> &MappingRuntime {
         &self.runtime
+    }
+
+    /// The process's counters (handler calls and gas per handler, blocks), updated as indexing
+    /// goes.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
     }
 
     /// Runs until `until`, a deterministic failure, or `shutdown` turns true. `on_progress` is
@@ -281,6 +290,7 @@ impl Indexer {
                     next = last + 1;
                     self.progress.block = last;
                     self.prune_history(last);
+                    self.metrics.set_progress(self.progress.blocks, last);
                     on_progress(&self.progress);
                 }
                 Ok(Step::Range(RangeOutcome::Failed(failure))) => {
@@ -617,10 +627,7 @@ impl Indexer {
     ) -> Result<BlockOutcome> {
         let ptr = block.ptr();
         let reader: Arc<dyn EntityReader> = self.store.clone();
-        let mut state = BlockState {
-            cache: EntityCache::new(reader, self.manifest.schema.clone()),
-            created_data_sources: Vec::new(),
-        };
+        let mut state = BlockState::new(EntityCache::new(reader, self.manifest.schema.clone()));
         let mut first_host = 0;
         let mut created: Vec<StoredDataSource> = Vec::new();
         let mut block_logs: Vec<Arc<Log>> = logs.to_vec();
@@ -837,7 +844,10 @@ impl Indexer {
                     templates: self.template_names.clone(),
                     abis: template.mapping.abis.clone(),
                 },
-                state: BlockState::new(EntityCache::new(reader, self.manifest.schema.clone())),
+                state: BlockState::offchain(EntityCache::new(
+                    reader,
+                    self.manifest.schema.clone(),
+                )),
                 chain: Arc::new(NoChain),
                 schema: self.manifest.schema.clone(),
             };
@@ -847,6 +857,12 @@ impl Indexer {
             };
             let result = self.modules[&template.mapping.file].run(trigger, ctx).await;
             self.progress.handler_calls += 1;
+            self.metrics.record_handler(
+                &template.name,
+                handler,
+                result.gas_used,
+                result.outcome.is_err(),
+            );
             if let Err(e) = result.outcome {
                 let e = match e {
                     MappingError::Deterministic(e) | MappingError::NonDeterministic(e) => e,
@@ -1086,6 +1102,12 @@ impl Indexer {
         };
         let result = module.run(mapping_trigger, ctx).await;
         self.progress.handler_calls += 1;
+        self.metrics.record_handler(
+            &host.name,
+            &trigger.handler,
+            result.gas_used,
+            result.outcome.is_err(),
+        );
         tracing::debug!(
             handler = %trigger.handler,
             block = block.number,
