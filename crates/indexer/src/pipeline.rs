@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::metrics::Metrics;
 use crate::files::{FileSources, NoChain, NoEntities};
+use crate::metrics::Metrics;
 
 use alloy::primitives::{Address, Bytes, B256, U256};
 use anyhow::{anyhow, bail, Context, Result};
@@ -844,10 +844,7 @@ impl Indexer {
                     templates: self.template_names.clone(),
                     abis: template.mapping.abis.clone(),
                 },
-                state: BlockState::offchain(EntityCache::new(
-                    reader,
-                    self.manifest.schema.clone(),
-                )),
+                state: BlockState::offchain(EntityCache::new(reader, self.manifest.schema.clone())),
                 chain: Arc::new(NoChain),
                 schema: self.manifest.schema.clone(),
             };

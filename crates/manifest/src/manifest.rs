@@ -318,8 +318,9 @@ impl Manifest {
     }
 
     /// graph-node's rule: timeseries and `@aggregation` types need specVersion 1.1.0. Until the
-    /// store computes the buckets and the runtime assigns timeseries ids and timestamps, such a
-    /// subgraph is refused here rather than indexed with its aggregations missing.
+    /// GraphQL server answers aggregation queries, a subgraph with `@aggregation` types is
+    /// refused here rather than indexed with its aggregations out of reach (timeseries alone
+    /// are indexed and queried like other entities).
     fn check_aggregations(&self) -> Result<()> {
         if !self.schema.uses_aggregations() {
             return Ok(());
@@ -330,10 +331,14 @@ impl Manifest {
              to the latest version (timeseries and @aggregation types need specVersion 1.1.0)",
             self.spec_version
         );
-        bail!(
-            "timeseries and @aggregation types are not supported yet: the schema is valid, but \
-             Sprig does not yet assign timeseries ids and timestamps or compute aggregations"
-        )
+        if let Some(aggregation) = self.schema.aggregations.first() {
+            bail!(
+                "@aggregation types are not supported yet: `{}` is valid, but Sprig does not \
+                 yet answer aggregation queries over GraphQL",
+                aggregation.name
+            );
+        }
+        Ok(())
     }
 
     /// graph-node's specVersion rules for declared calls: `calls:` needs 1.2.0, struct field

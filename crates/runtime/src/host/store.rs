@@ -150,10 +150,36 @@ pub(crate) fn set(
     data: u32,
 ) -> wasmtime::Result<()> {
     let mut cx = caller.as_context_mut();
-    let key = read_key(&mut cx, entity, id, "set")?;
+    let (entity, id) = read_names(&mut cx, entity, id)?;
     let AscEntity(mut data) = Reader::new(&mut cx)?.read(data)?;
+    let schema = cx.data().ctx.schema.clone();
+    let entity_type = entity_type(&schema, &entity, "set")?;
+    // graph-node ignores the id a mapping gives a timeseries entry (graph-ts codegen makes it
+    // pass 0) and generates one, as for the id "auto"; the entry's time is the block's.
+    let id = if id == "auto" || entity_type.timeseries {
+        let ctx = &mut cx.data_mut().ctx;
+        let id = ctx
+            .state
+            .generate_id(entity_type.id_type, ctx.block.number)
+            .map_err(|e| deterministic!("Cannot set entity of type `{entity}`: {e}"))?;
+        data.insert("id".to_string(), id.to_value());
+        id
+    } else {
+        parse_id(&entity, &id, entity_type.id_type)?
+    };
+    if entity_type.timeseries {
+        let seconds = i64::try_from(cx.data().ctx.block_timestamp)
+            .map_err(|_| deterministic!("the block timestamp is out of range"))?;
+        data.insert(
+            "timestamp".to_string(),
+            Value::Timestamp(seconds.saturating_mul(1_000_000)),
+        );
+    }
+    let key = EntityKey {
+        entity_type: entity,
+        id,
+    };
     let state = cx.data();
-    let entity_type = entity_type(&state.ctx.schema, &key.entity_type, "set")?;
     check_id(entity_type, &key, &mut data)?;
     check_fields(entity_type, &mut data, state.api_version)?;
     let weight = data
@@ -202,15 +228,23 @@ fn read_key(
     id: u32,
     operation: &str,
 ) -> Result<EntityKey, HostError> {
-    let mut reader = Reader::new(cx)?;
-    let entity: String = reader.read(entity)?;
-    let id: String = reader.read(id)?;
+    let (entity, id) = read_names(cx, entity, id)?;
     let id_type = entity_type(&cx.data().ctx.schema, &entity, operation)?.id_type;
     let id = parse_id(&entity, &id, id_type)?;
     Ok(EntityKey {
         entity_type: entity,
         id,
     })
+}
+
+/// Reads the entity type name and the id string a host function was passed.
+fn read_names(
+    cx: &mut StoreContextMut<'_, HostState>,
+    entity: u32,
+    id: u32,
+) -> Result<(String, String), HostError> {
+    let mut reader = Reader::new(cx)?;
+    Ok((reader.read(entity)?, reader.read(id)?))
 }
 
 fn entity_type<'s>(
