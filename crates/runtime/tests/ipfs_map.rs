@@ -40,6 +40,21 @@ fn context(cid: &str, callback: &str, flag: &str, expect: &str) -> Entity {
     .collect()
 }
 
+/// The ids of the entities set, in the order of the write log (what the proof of indexing
+/// hashes).
+fn written_ids(result: &mut HandlerResult) -> Vec<String> {
+    result
+        .state
+        .cache
+        .take_writes()
+        .into_iter()
+        .map(|write| match write {
+            EntityWrite::Set { key, .. } => key.id.to_string(),
+            EntityWrite::Remove { key } => panic!("removed {key}"),
+        })
+        .collect()
+}
+
 async fn map(module: &MappingModule, context: Entity) -> HandlerResult {
     Run::new("ipfsMap").context(context).on(module).await
 }
@@ -96,16 +111,7 @@ async fn the_callbacks_entities_are_merged_into_the_handler() {
 
     // The write log (what the proof of indexing hashes) has the callbacks' writes where the
     // handler made the call.
-    let written: Vec<String> = result
-        .state
-        .cache
-        .take_writes()
-        .into_iter()
-        .map(|write| match write {
-            EntityWrite::Set { key, .. } => key.id.to_string(),
-            EntityWrite::Remove { key } => panic!("removed {key}"),
-        })
-        .collect();
+    let written = written_ids(&mut result);
     assert_eq!(
         written,
         ["ipfsMap", "line-1", "line-3", "line-1", "ipfsMap"]
@@ -264,4 +270,57 @@ async fn callbacks_use_the_handlers_gas() {
         map_fails(&limited, context(&three, "storeLine", "json", "a")).await;
     assert!(deterministic, "{error}");
     assert!(error.contains("out of gas"), "{error}");
+}
+
+/// A callback may call `ipfs.map` itself: the inner callbacks' writes reach the handler through
+/// the outer callback's state, before the outer callback's own write.
+#[tokio::test]
+async fn callbacks_may_map_files_themselves() {
+    let gateway = Gateway::spawn().unwrap();
+    let module = module(&gateway, common::config(), |_| {});
+    let inner = "{\"id\": \"inner\", \"name\": \"in\", \"n\": 2}\n";
+    let inner = gateway
+        .add(inner.as_bytes(), Layout::default())
+        .await
+        .unwrap();
+    let outer =
+        format!("{{\"id\": \"outer\", \"name\": \"out\", \"n\": 1, \"nested\": \"{inner}\"}}\n");
+    let outer = gateway
+        .add(outer.as_bytes(), Layout::default())
+        .await
+        .unwrap();
+
+    let mut result = map(&module, context(&outer, "storeLine", "json", "inner")).await;
+    if let Err(e) = &result.outcome {
+        panic!("ipfsMap failed: {e}");
+    }
+    for (id, name) in [("inner", "in"), ("outer", "out")] {
+        let o = entity(&mut result, "Output", id);
+        assert_eq!(strings(&o, "strings"), ["tag", name]);
+    }
+    let handler = entity(&mut result, "Output", "ipfsMap");
+    assert_eq!(list(&handler, "bools"), [Value::Bool(true)]);
+    let written = written_ids(&mut result);
+    assert_eq!(written, ["ipfsMap", "inner", "outer", "ipfsMap"]);
+}
+
+/// The handler's wall clock keeps running while callbacks run (only the fetch pauses it): a
+/// callback that never ends makes the handler hit its timeout, which is not deterministic.
+#[tokio::test]
+async fn a_callback_that_never_ends_hits_the_handlers_timeout() {
+    let gateway = Gateway::spawn().unwrap();
+    let config = RuntimeConfig {
+        timeout: Some(Duration::from_millis(100)),
+        gas_limit: u64::MAX / 2,
+        ..common::config()
+    };
+    let module = module(&gateway, config, |_| {});
+    let cid = gateway
+        .add(b"{\"id\": \"a\", \"spin\": true}\n", Layout::default())
+        .await
+        .unwrap();
+    let (error, deterministic, _) =
+        map_fails(&module, context(&cid, "storeLine", "json", "a")).await;
+    assert!(!deterministic, "{error}");
+    assert!(error.contains("hit the timeout of 100ms"), "{error}");
 }

@@ -446,11 +446,20 @@ export function ipfsMap(block: ethereum.Block): void {
 }
 
 // The ipfs.map callback: stores Output(<id>) with the user data, the value's `name` and `n`.
-// A value with `fail` aborts.
+// A value with `fail` aborts, one with `spin` loops forever, and one with `nested` maps the
+// file it names with this callback first.
 export function storeLine(value: JSONValue, userData: Value): void {
   let obj = value.toObject();
   if (obj.isSet("fail")) {
     assert(false, "the line asks to fail");
+  }
+  if (obj.isSet("spin")) {
+    while (true) {
+      counter += 1;
+    }
+  }
+  if (obj.isSet("nested")) {
+    ipfs.map(obj.get("nested")!.toString(), "storeLine", userData, ["json"]);
   }
   let o = new Output(obj.get("id")!.toString());
   o.strings = [userData.toString(), obj.get("name")!.toString()];
