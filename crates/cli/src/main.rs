@@ -115,8 +115,9 @@ struct SubgraphArgs {
     /// The deepest chain reorganisation to follow by reverting; a deeper one stops indexing.
     #[arg(long, default_value_t = 250)]
     reorg_threshold: u64,
-    /// IPFS HTTP gateway for `ipfs.cat` / `ipfs.getBlock` (e.g. http://127.0.0.1:8080); blocks
-    /// are fetched raw and verified against their CIDs, so any gateway will do.
+    /// IPFS HTTP gateway for `ipfs.cat` / `ipfs.getBlock` / `ipfs.map` (e.g.
+    /// http://127.0.0.1:8080); blocks are fetched raw and verified against their CIDs, so any
+    /// gateway will do.
     #[arg(long, env = "SPRIG_IPFS")]
     ipfs: Option<String>,
     /// Seconds one IPFS read may take before the block is retried.
@@ -125,6 +126,10 @@ struct SubgraphArgs {
     /// Largest file `ipfs.cat` returns; larger files are null (graph-node's default: 25 MiB).
     #[arg(long, default_value_t = 25 * 1024 * 1024)]
     ipfs_max_file_bytes: u64,
+    /// Largest file `ipfs.map` reads; a larger one fails the handler (graph-node's default:
+    /// 256 MiB).
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    ipfs_max_map_file_bytes: u64,
 }
 
 #[derive(Args)]
@@ -325,6 +330,7 @@ fn ipfs_settings(args: &SubgraphArgs) -> Result<Option<IpfsSettings>> {
     let client = IpfsClient::new(url, timeout).context("--ipfs")?;
     Ok(Some(IpfsSettings {
         max_file_bytes: args.ipfs_max_file_bytes,
+        max_map_file_bytes: args.ipfs_max_map_file_bytes,
         ..IpfsSettings::new(client)
     }))
 }
