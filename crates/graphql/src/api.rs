@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use async_graphql::dynamic::{ResolverContext, Schema as DynamicSchema};
 use async_graphql::Variables;
 use serde::Deserialize;
-use sprig_manifest::Schema;
+use sprig_manifest::{EntityType, Schema};
 use sprig_store::{DeploymentStatus, QueryStore};
 
 use crate::error::{QueryError, QueryResult};
@@ -52,8 +52,11 @@ pub(crate) struct Deployment {
     pub id: String,
     pub schema: Arc<Schema>,
     pub store: Arc<dyn QueryStore>,
-    /// The `T_filter` inputs of every entity type and interface, by type name.
+    /// The `T_filter` inputs of every entity type, interface and aggregation, by type name.
     pub filters: HashMap<String, FilterTable>,
+    /// Aggregations as entity types: the type queries show (named after the aggregation) and the
+    /// types the store keeps per interval (`Aggregation_interval`).
+    pub aggregation_types: Vec<EntityType>,
 }
 
 /// The GraphQL API of one subgraph deployment: a schema derived from the subgraph's, answering
@@ -81,10 +84,24 @@ impl SubgraphApi {
         schema: Arc<Schema>,
         store: Arc<dyn QueryStore>,
     ) -> anyhow::Result<SubgraphApi> {
+        let aggregation_types: Vec<EntityType> = schema
+            .aggregations
+            .iter()
+            .flat_map(|a| {
+                std::iter::once(a.entity_type(None))
+                    .chain(a.intervals.iter().map(|&i| a.entity_type(Some(i))))
+            })
+            .collect();
         let filters = schema
             .entity_types
             .iter()
             .chain(&schema.interfaces)
+            .chain(
+                schema
+                    .aggregations
+                    .iter()
+                    .flat_map(|a| aggregation_types.iter().filter(move |t| t.name == a.name)),
+            )
             .map(|ty| (ty.name.clone(), FilterTable::new(ty, &schema)))
             .collect();
         let deployment = Arc::new(Deployment {
@@ -92,6 +109,7 @@ impl SubgraphApi {
             schema,
             store,
             filters,
+            aggregation_types,
         });
         Ok(SubgraphApi {
             schema: build_schema(&deployment)?,

@@ -111,6 +111,46 @@ pub fn entity_collection<'a>(
     run_collection(deployment, type_name, &collection, block.number)
 }
 
+/// `stats(interval, skip, first, orderBy, orderDirection, where, block, subgraphError)`: the
+/// buckets of an aggregation at one interval, newest first unless ordered otherwise (as
+/// graph-node). Only finished buckets exist; `current: include` is refused.
+pub fn aggregation_collection<'a>(
+    ctx: &ResolverContext<'a>,
+    deployment: &Deployment,
+    aggregation: &str,
+) -> Resolved<'a> {
+    let block = enter_top_level(ctx, deployment, false)?;
+    let interval = match argument(ctx, "interval") {
+        Some(GqlValue::Enum(name)) => name.to_string(),
+        Some(GqlValue::String(name)) => name,
+        _ => return Err(QueryError::new("the `interval` argument is required")),
+    };
+    if let Some(GqlValue::Enum(current)) = argument(ctx, "current") {
+        if current.as_str() == "include" {
+            return Err(QueryError::new(
+                "`current: include` (the unfinished bucket) is not supported yet",
+            ));
+        }
+    }
+    let stored =
+        object_or_interface(deployment, &format!("{aggregation}_{interval}")).map_err(|_| {
+            QueryError::new(format!(
+                "aggregation `{aggregation}` has no interval `{interval}`"
+            ))
+        })?;
+    let mut collection = collection_args(ctx, deployment, aggregation, Vec::new())?;
+    if argument(ctx, "orderBy").is_none() {
+        collection.order_by = Some("timestamp".to_string());
+        if argument(ctx, "orderDirection").is_none() {
+            collection.direction = sprig_store::OrderDirection::Descending;
+        }
+    }
+    let found = collection.run(deployment.store.as_ref(), &[stored], block.number)?;
+    Ok(Some(FieldValue::list(found.into_iter().map(|found| {
+        entity_value(deployment, aggregation, found, block.number)
+    }))))
+}
+
 /// A field of an entity object.
 pub fn entity_field<'a>(
     ctx: &ResolverContext<'a>,
@@ -265,6 +305,7 @@ fn object_or_interface<'d>(deployment: &'d Deployment, name: &str) -> QueryResul
     deployment
         .schema
         .object_or_interface(name)
+        .or_else(|| deployment.aggregation_types.iter().find(|t| t.name == name))
         .ok_or_else(|| QueryError::new(format!("internal error: unknown type `{name}`")))
 }
 

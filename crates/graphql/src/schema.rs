@@ -28,6 +28,8 @@ const BLOCK_HEIGHT: &str = "Block_height";
 const ERROR_POLICY: &str = "_SubgraphErrorPolicy_";
 const META: &str = "_Meta_";
 const BLOCK: &str = "_Block_";
+const AGGREGATION_INTERVAL: &str = "Aggregation_interval";
+const AGGREGATION_CURRENT: &str = "Aggregation_current";
 
 /// Builds the dynamic schema of a deployment.
 pub(crate) fn build_schema(deployment: &Arc<Deployment>) -> Result<DynamicSchema> {
@@ -76,6 +78,30 @@ pub(crate) fn build_schema(deployment: &Arc<Deployment>) -> Result<DynamicSchema
             }
             query = query.field(field);
         }
+    }
+    if !schema.aggregations.is_empty() {
+        types.add(
+            AGGREGATION_INTERVAL.into(),
+            Enum::new(AGGREGATION_INTERVAL).items(["hour", "day"]),
+        )?;
+        types.add(
+            AGGREGATION_CURRENT.into(),
+            Enum::new(AGGREGATION_CURRENT).items(["exclude", "include"]),
+        )?;
+    }
+    for aggregation in &schema.aggregations {
+        let ty = aggregation.entity_type(None);
+        types.add(order_by_type_name(&ty.name), order_by_enum(&ty))?;
+        types.add(filter_type_name(&ty.name), filter_input(deployment, &ty))?;
+        types.add(ty.name.clone(), object_type(deployment, &ty))?;
+        let (name, field) = aggregation_field(deployment, &ty);
+        if let Some(other) = query_fields.insert(name.clone(), ty.name.clone()) {
+            bail!(
+                "types `{other}` and `{}` both map to the query field `{name}`; rename one of them",
+                ty.name
+            );
+        }
+        query = query.field(field);
     }
     let meta_deployment = Arc::clone(deployment);
     query = query.field(
@@ -356,4 +382,29 @@ fn top_level_fields(deployment: &Arc<Deployment>, ty: &EntityType) -> [(String, 
         .argument(block_argument())
         .argument(error_policy_argument());
     [(singular, by_id), (plural, collection)]
+}
+
+/// An aggregation's only query field, the plural (graph-node has no lookup by id):
+/// `ts(interval, current, skip, first, orderBy, orderDirection, where, block, subgraphError)`.
+fn aggregation_field(deployment: &Arc<Deployment>, ty: &EntityType) -> (String, Field) {
+    let (_, plural) = query_field_names(&ty.name);
+    let (deployment, name) = (Arc::clone(deployment), ty.name.clone());
+    let mut field = resolved_field(&plural, TypeRef::named_nn_list_nn(&ty.name), move |ctx| {
+        resolve::aggregation_collection(ctx, &deployment, &name)
+    })
+    .argument(InputValue::new(
+        "interval",
+        TypeRef::named_nn(AGGREGATION_INTERVAL),
+    ))
+    .argument(InputValue::new(
+        "current",
+        TypeRef::named(AGGREGATION_CURRENT),
+    ));
+    for argument in collection_arguments(&ty.name) {
+        field = field.argument(argument);
+    }
+    field = field
+        .argument(block_argument())
+        .argument(error_policy_argument());
+    (plural, field)
 }

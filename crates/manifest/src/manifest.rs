@@ -317,27 +317,14 @@ impl Manifest {
         self.check_ipfs_feature()
     }
 
-    /// graph-node's rule: timeseries and `@aggregation` types need specVersion 1.1.0. Until the
-    /// GraphQL server answers aggregation queries, a subgraph with `@aggregation` types is
-    /// refused here rather than indexed with its aggregations out of reach (timeseries alone
-    /// are indexed and queried like other entities).
+    /// graph-node's rule: timeseries and `@aggregation` types need specVersion 1.1.0.
     fn check_aggregations(&self) -> Result<()> {
-        if !self.schema.uses_aggregations() {
-            return Ok(());
-        }
         ensure!(
-            self.spec_version >= Version(1, 1, 0),
+            !self.schema.uses_aggregations() || self.spec_version >= Version(1, 1, 0),
             "Aggregations are not supported with spec version {}; please migrate the subgraph \
              to the latest version (timeseries and @aggregation types need specVersion 1.1.0)",
             self.spec_version
         );
-        if let Some(aggregation) = self.schema.aggregations.first() {
-            bail!(
-                "@aggregation types are not supported yet: `{}` is valid, but Sprig does not \
-                 yet answer aggregation queries over GraphQL",
-                aggregation.name
-            );
-        }
         Ok(())
     }
 

@@ -234,6 +234,32 @@ impl Aggregation {
         self.aggregates.iter().find(|a| a.field == field)
     }
 
+    /// The name under which the store knows the aggregation's rows at `interval`,
+    /// `<Aggregation>_<interval>` (its table is `<aggregation>_<interval>`, as in graph-node).
+    pub fn interval_type_name(&self, interval: AggregationInterval) -> String {
+        format!("{}_{}", self.name, interval.name())
+    }
+
+    /// The aggregation's rows seen as an immutable entity type with the aggregation's fields:
+    /// named after the aggregation (`None`, the type queries show) or after one interval's
+    /// rows ([`Aggregation::interval_type_name`], the type the store keeps). Each bucket row is
+    /// written once, by the block that closed its bucket, so they are stored, reverted and
+    /// queried like entities.
+    pub fn entity_type(&self, interval: Option<AggregationInterval>) -> EntityType {
+        EntityType {
+            name: match interval {
+                Some(interval) => self.interval_type_name(interval),
+                None => self.name.clone(),
+            },
+            immutable: true,
+            timeseries: false,
+            is_interface: false,
+            id_type: self.id_type,
+            fields: self.fields.clone(),
+            implements: Vec::new(),
+        }
+    }
+
     /// The dimensions: the fields besides `id`, `timestamp` and the aggregates, which group the
     /// source rows into one bucket per distinct combination of their values.
     pub fn dimensions(&self) -> impl Iterator<Item = &Field> {

@@ -1,5 +1,4 @@
-//! Subgraphs with timeseries and `@aggregation` types: graph-node's specVersion rule, and the
-//! refusal of aggregations that stands until Sprig's GraphQL server answers their queries.
+//! Subgraphs with timeseries and `@aggregation` types: graph-node's specVersion rule.
 
 mod support;
 
@@ -58,10 +57,8 @@ fn timeseries_need_spec_version_1_1_0() {
 }
 
 #[test]
-fn valid_aggregations_are_refused_until_queryable() {
-    let err = load_error("1.1.0");
-    assert!(
-        err.contains("@aggregation types are not supported yet: `Volume` is valid"),
-        "{err}"
-    );
+fn aggregations_load_from_spec_version_1_1_0() {
+    let manifest = load("1.1.0", format!("{TIMESERIES}{AGGREGATION}")).unwrap();
+    let volume = manifest.schema.aggregation("Volume").unwrap();
+    assert_eq!(volume.source, "Trade");
 }

@@ -31,7 +31,6 @@ mod validation;
 
 pub use cache::{EntityCache, EntityWrite};
 pub use postgres::{PostgresDeployment, PostgresStore};
-pub use sql::layout::aggregation_type_name;
 pub use sqlite::{SqliteDeployment, SqliteStore};
 
 use std::sync::Arc;

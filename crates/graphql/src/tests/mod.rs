@@ -1,6 +1,7 @@
 //! End-to-end tests: the API derived from `testdata/schema.graphql`, over an in-memory store
 //! holding `testdata/entities.json`, queried through the real HTTP router.
 
+mod aggregations;
 mod fixture;
 mod http;
 mod memory_store;

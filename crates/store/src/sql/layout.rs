@@ -384,27 +384,6 @@ pub(crate) struct Rollup {
     pub source: usize,
 }
 
-/// The name under which the layout (and queries) know an aggregation's table for one interval,
-/// `<Aggregation>_<interval>`; its table is `<aggregation>_<interval>`, as in graph-node.
-pub fn aggregation_type_name(aggregation: &str, interval: AggregationInterval) -> String {
-    format!("{aggregation}_{}", interval.name())
-}
-
-/// An aggregation's rows at one interval seen as an immutable entity type with `Int8` ids (each
-/// bucket row is written once, by the rollup of the block that closed its bucket), so they are
-/// stored, reverted and queried like entities.
-fn aggregation_entity_type(aggregation: &Aggregation, interval: AggregationInterval) -> EntityType {
-    EntityType {
-        name: aggregation_type_name(&aggregation.name, interval),
-        immutable: true,
-        timeseries: false,
-        is_interface: false,
-        id_type: aggregation.id_type,
-        fields: aggregation.fields.clone(),
-        implements: Vec::new(),
-    }
-}
-
 impl Layout {
     /// The layout of deployment number `deployment` with `schema`. Fails if two types or two
     /// fields of a type would share a table or column name.
@@ -423,7 +402,7 @@ impl Layout {
         let aggregation_types: Vec<EntityType> = schema
             .aggregations
             .iter()
-            .flat_map(|a| a.intervals.iter().map(|&i| aggregation_entity_type(a, i)))
+            .flat_map(|a| a.intervals.iter().map(|&i| a.entity_type(Some(i))))
             .collect();
         let mut tables = Vec::with_capacity(schema.entity_types.len() + aggregation_types.len());
         let mut by_type = HashMap::new();
@@ -453,7 +432,7 @@ impl Layout {
             .map(|(aggregation, interval)| Rollup {
                 aggregation: aggregation.clone(),
                 interval,
-                table: by_type[&aggregation_type_name(&aggregation.name, interval)],
+                table: by_type[&aggregation.interval_type_name(interval)],
                 source: by_type[&aggregation.source],
             })
             .collect();

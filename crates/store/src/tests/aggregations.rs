@@ -7,10 +7,7 @@ use sprig_manifest::{AggregationInterval, Schema};
 use sprig_value::{BigInt, Entity, EntityKey, Id, Value};
 
 use super::{block, dec, entity, ptr, Backend, TestDb};
-use crate::{
-    aggregation_type_name, EntityModification, EntityQuery, OrderDirection, QueryStore,
-    WritableStore,
-};
+use crate::{EntityModification, EntityQuery, OrderDirection, QueryStore, WritableStore};
 
 const SDL: &str = r#"
     type Trade @entity(timeseries: true) {
@@ -57,7 +54,7 @@ fn trade(id: i64, time: u64, pool: u8, amount: i64) -> EntityModification {
 /// The buckets of `Volume` at an interval, oldest first, as of `block` (`None` = latest).
 fn buckets(d: &impl QueryStore, interval: AggregationInterval, block: Option<u64>) -> Vec<Entity> {
     d.query(&EntityQuery {
-        entity_type: aggregation_type_name("Volume", interval),
+        entity_type: format!("Volume_{}", interval.name()),
         filters: vec![],
         order_by: Some("timestamp".into()),
         order_direction: OrderDirection::Ascending,
