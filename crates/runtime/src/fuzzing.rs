@@ -166,6 +166,7 @@ fn state(api_version: ApiVersion) -> HostState {
         limiter: MemoryLimiter::new(16 << 16),
         ipfs: None,
         module: None,
+        map_depth: 0,
         heap: Heap::new(Arc::default(), api_version.layout()),
     }
 }

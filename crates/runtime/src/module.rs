@@ -210,7 +210,7 @@ impl MappingModule {
         ctx.state.cache.enter_handler();
 
         let clock = config.timeout.map(HandlerClock::start);
-        let mut store = self.new_store(ctx, clock.clone());
+        let mut store = self.new_store(ctx, clock.clone(), 0);
         let result = {
             let call = Call::Trigger(&trigger);
             let run =
@@ -269,8 +269,14 @@ impl MappingModule {
         }
     }
 
-    /// A store for one fresh instance running against `ctx`, timed by `clock`.
-    fn new_store(&self, ctx: HandlerContext, clock: Option<Arc<HandlerClock>>) -> Store<HostState> {
+    /// A store for one fresh instance running against `ctx`, timed by `clock`, inside
+    /// `map_depth` `ipfs.map` callbacks.
+    fn new_store(
+        &self,
+        ctx: HandlerContext,
+        clock: Option<Arc<HandlerClock>>,
+        map_depth: u32,
+    ) -> Store<HostState> {
         let config = &self.inner.runtime.config;
         let state = HostState {
             ctx,
@@ -282,6 +288,7 @@ impl MappingModule {
             limiter: MemoryLimiter::new(config.max_memory_bytes),
             ipfs: self.inner.runtime.ipfs.clone(),
             module: Some(self.clone()),
+            map_depth,
             heap: Heap::new(
                 Arc::clone(&self.inner.type_ids),
                 self.inner.api_version.layout(),
@@ -301,10 +308,12 @@ impl MappingModule {
     /// its guard (around the whole handler run) checks it whenever this future is polled.
     /// `fuel` is what the calling handler has left (ignored when unmetered): the callback runs
     /// on it, and [`CallbackResult::fuel_left`] is what the caller has left afterwards.
+    /// `map_depth` counts the callbacks it runs inside, this one included.
     pub(crate) async fn run_callback(
         &self,
         mut ctx: HandlerContext,
         clock: Option<Arc<HandlerClock>>,
+        map_depth: u32,
         fuel: u64,
         value: &serde_json::Value,
         user_data: &Value,
@@ -312,7 +321,7 @@ impl MappingModule {
         let callback = ctx.handler.clone();
         let block = ctx.block;
         ctx.state.cache.enter_handler();
-        let mut store = self.new_store(ctx, clock);
+        let mut store = self.new_store(ctx, clock, map_depth);
         let call = Call::Callback { value, user_data };
         let result = self
             .execute(&mut store, call, &callback, fuel, Stage::Handler)

@@ -30,5 +30,7 @@ pub(crate) struct HostState {
     /// The module this instance runs, whose fresh instances run `ipfs.map`'s callbacks (none
     /// in the fuzzing harness, which has no module).
     pub module: Option<MappingModule>,
+    /// How many `ipfs.map` callbacks this instance runs inside: 0 for a handler.
+    pub map_depth: u32,
     pub heap: Heap,
 }

@@ -324,3 +324,44 @@ async fn a_callback_that_never_ends_hits_the_handlers_timeout() {
     assert!(!deterministic, "{error}");
     assert!(error.contains("hit the timeout of 100ms"), "{error}");
 }
+
+/// `ipfs.map` calls nest at most 16 deep (each level holds an instance): a chain of files each
+/// mapping the next fails deterministically one level past that, and succeeds at it.
+#[tokio::test]
+async fn nesting_is_bounded() {
+    let gateway = Gateway::spawn().unwrap();
+    let module = module(&gateway, common::config(), |_| {});
+    // chain[i] maps chain[i - 1] from its callback: mapping chain[i] nests i + 1 calls deep.
+    let mut chain = vec![gateway
+        .add(
+            b"{\"id\": \"l0\", \"name\": \"x\", \"n\": 0}\n",
+            Layout::default(),
+        )
+        .await
+        .unwrap()];
+    for i in 1..=16 {
+        let line = format!(
+            "{{\"id\": \"l{i}\", \"name\": \"x\", \"n\": {i}, \"nested\": \"{}\"}}\n",
+            chain[i - 1]
+        );
+        chain.push(
+            gateway
+                .add(line.as_bytes(), Layout::default())
+                .await
+                .unwrap(),
+        );
+    }
+    let mut result = map(&module, context(&chain[15], "storeLine", "json", "l0")).await;
+    if let Err(e) = &result.outcome {
+        panic!("ipfsMap failed: {e}");
+    }
+    assert_eq!(written_ids(&mut result).len(), 16 + 2);
+
+    let (error, deterministic, _) =
+        map_fails(&module, context(&chain[16], "storeLine", "json", "l0")).await;
+    assert!(deterministic, "{error}");
+    assert!(
+        error.contains("ipfs.map calls nested deeper than the limit of 16"),
+        "{error}"
+    );
+}

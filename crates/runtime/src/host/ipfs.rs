@@ -129,6 +129,12 @@ fn gateway(
 /// The one flag graph-node knows, which it requires.
 const JSON_FLAG: &str = "json";
 
+/// Deepest nesting of `ipfs.map` calls (a callback mapping a file, whose callback maps one...).
+/// Each level holds an instance while the ones inside it run, so without a bound a callback that
+/// always maps a file would exhaust the instance pool (a failure of the host, retried forever)
+/// long before its gas; graph-node has no bound.
+pub(crate) const MAX_MAP_DEPTH: u32 = 16;
+
 /// Longest excerpt of a line that is not JSON quoted in the error.
 const QUOTED_LINE_CHARS: usize = 1024;
 
@@ -151,6 +157,14 @@ pub(crate) fn map(
         if !flags.iter().any(|flag| flag == JSON_FLAG) {
             return Err(deterministic!(
                 "ipfs.map(`{path}`): the flags must contain '{JSON_FLAG}', got {flags:?}"
+            )
+            .into());
+        }
+        let map_depth = cx.data().map_depth + 1;
+        if map_depth > MAX_MAP_DEPTH {
+            return Err(deterministic!(
+                "ipfs.map(`{path}`): ipfs.map calls nested deeper than the limit of \
+                 {MAX_MAP_DEPTH} (a callback calling ipfs.map counts one more)"
             )
             .into());
         }
@@ -198,7 +212,7 @@ pub(crate) fn map(
                 outcome,
                 fuel_left,
             } = module
-                .run_callback(ctx, clock, fuel, &value, &user_data)
+                .run_callback(ctx, clock, map_depth, fuel, &value, &user_data)
                 .await;
             if metered {
                 cx.set_fuel(fuel_left)
