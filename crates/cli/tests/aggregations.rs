@@ -31,7 +31,16 @@ fn stats(id_block: u64, start: u64, parity: u8, values: [u64; 5]) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn buckets_follow_the_chain_time() {
+async fn buckets_follow_the_chain_time_sqlite() {
+    buckets_follow_the_chain_time(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn buckets_follow_the_chain_time_postgres() {
+    buckets_follow_the_chain_time(Backend::Postgres).await
+}
+
+async fn buckets_follow_the_chain_time(backend: Backend) {
     let anvil = anvil();
     let url = anvil.url().to_string();
     // Blocks 1 and 2 in the first hour of a day, block 3 in its second hour, block 4 the next
@@ -43,8 +52,11 @@ async fn buckets_follow_the_chain_time() {
         rpc(&url, "evm_mine", json!([])).await;
     }
 
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("aggregations.sqlite");
+    let databases = Databases::new(backend);
+    let db = databases.create("aggregations.sqlite");
+    // Two runs: the second one's first block closes the hour and day the first run's blocks
+    // are in, from the head the first run stored.
+    assert_ok(&index("aggregations", &url, &db, 3));
     assert_ok(&index("aggregations", &url, &db, 4));
     let server = serve(&db);
     let fields = "id timestamp parity count sum max last total";
