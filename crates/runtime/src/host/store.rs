@@ -255,7 +255,7 @@ fn entity_type<'s>(
     if let Some(entity_type) = schema.entity_type(name) {
         return Ok(entity_type);
     }
-    if schema.interface(name).is_some() {
+    if schema.interface(name).is_some() || schema.aggregation(name).is_some() {
         return Err(deterministic!(
             "Cannot {operation} entity of type `{name}`. The type must be an @entity type"
         ));
