@@ -96,13 +96,13 @@ impl SubgraphApi {
             .entity_types
             .iter()
             .chain(&schema.interfaces)
+            .map(|ty| (ty.name.clone(), FilterTable::new(ty, &schema)))
             .chain(
                 schema
                     .aggregations
                     .iter()
-                    .flat_map(|a| aggregation_types.iter().filter(move |t| t.name == a.name)),
+                    .map(|a| (a.name.clone(), FilterTable::for_aggregation(a, &schema))),
             )
-            .map(|ty| (ty.name.clone(), FilterTable::new(ty, &schema)))
             .collect();
         let deployment = Arc::new(Deployment {
             id: deployment.into(),

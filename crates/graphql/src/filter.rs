@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use async_graphql::dynamic::TypeRef;
 use async_graphql::{Name, Value as GqlValue};
-use sprig_manifest::{BaseType, EntityType, Field, ScalarType, Schema};
+use sprig_manifest::{Aggregation, BaseType, EntityType, Field, ScalarType, Schema};
 use sprig_store::Filter;
 use sprig_value::{IdType, Value};
 
@@ -92,6 +92,17 @@ const STRING_OPS: &[FilterOp] = &[
 ];
 /// List fields of scalars, enums and (non-derived) references.
 const LIST_OPS: &[FilterOp] = &[Equal, Not, Contains, NotContains];
+/// An aggregation's numeric and timestamp fields (graph-node offers only these on aggregations).
+const AGGREGATION_ORDERED_OPS: &[FilterOp] = &[
+    Equal,
+    GreaterThan,
+    LessThan,
+    GreaterOrEqual,
+    LessOrEqual,
+    In,
+];
+/// An aggregation's other fields.
+const AGGREGATION_OTHER_OPS: &[FilterOp] = &[Equal];
 
 impl FilterOp {
     /// The suffix appended to the field name.
@@ -179,18 +190,49 @@ pub struct FilterTable {
 impl FilterTable {
     /// The inputs graph-node generates for `ty`'s fields, in field order.
     pub fn new(ty: &EntityType, schema: &Schema) -> FilterTable {
-        let inputs: Vec<FilterInput> = ty
+        let inputs = ty
             .fields
             .iter()
             .flat_map(|field| field_inputs(field, schema))
             .collect();
+        FilterTable::of(&ty.name, inputs)
+    }
+
+    /// The inputs graph-node generates for an aggregation: on `id`, `timestamp` and the
+    /// dimensions only (aggregates are not filterable), comparisons and `in` for numbers and
+    /// timestamps, equality for the rest.
+    pub fn for_aggregation(aggregation: &Aggregation, schema: &Schema) -> FilterTable {
+        let inputs = aggregation
+            .fields
+            .iter()
+            .filter(|field| aggregation.aggregate(&field.name).is_none())
+            .flat_map(|field| {
+                let ops = match field.field_type.base {
+                    BaseType::Scalar(
+                        ScalarType::BigInt
+                        | ScalarType::BigDecimal
+                        | ScalarType::Int
+                        | ScalarType::Int8
+                        | ScalarType::Timestamp,
+                    ) if !field.field_type.list => AGGREGATION_ORDERED_OPS,
+                    _ => AGGREGATION_OTHER_OPS,
+                };
+                field_inputs(field, schema)
+                    .into_iter()
+                    .filter(move |input| ops.contains(&input.op))
+            })
+            .collect();
+        FilterTable::of(&aggregation.name, inputs)
+    }
+
+    fn of(type_name: &str, inputs: Vec<FilterInput>) -> FilterTable {
         let by_name = inputs
             .iter()
             .enumerate()
             .map(|(i, input)| (input.name.clone(), i))
             .collect();
         FilterTable {
-            type_name: ty.name.clone(),
+            type_name: type_name.to_string(),
             inputs,
             by_name,
         }

@@ -123,6 +123,18 @@ fn aggregations_are_queried_by_interval() {
         "{ volumes(interval: day, block: { number: 3 }) { id } }",
     );
     assert_eq!(before, serde_json::json!({ "data": { "volumes": [] } }));
+    // Aggregates are not filterable, and dimensions only by equality (graph-node's filter).
+    for filter in [
+        "total_gt: \"1\"",
+        "pool_not: \"0x01\"",
+        "timestamp_not: \"0\"",
+    ] {
+        let refused = query(
+            &api,
+            &format!("{{ volumes(interval: hour, where: {{ {filter} }}) {{ id }} }}"),
+        );
+        assert!(refused["errors"].is_array(), "{filter}: {refused}");
+    }
     // The interval is required, and there is no lookup by id.
     let missing = query(&api, "{ volumes { id } }");
     assert!(missing["errors"][0]["message"]
