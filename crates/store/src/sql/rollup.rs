@@ -182,7 +182,8 @@ fn rollup_buckets(
 }
 
 /// The group's latest row before `bucket`: computed in this block (an earlier bucket of the same
-/// rollup, in `pending`) or stored.
+/// rollup, in `pending`) or stored. A group with a null dimension has none: graph-node finds the
+/// previous row by SQL equality of the dimensions, which null never satisfies.
 fn previous_bucket(
     db: &mut impl Db,
     table: &Table,
@@ -191,6 +192,9 @@ fn previous_bucket(
     bucket: i64,
     pending: &[EntityModification],
 ) -> Result<Option<Entity>> {
+    if key.iter().any(Value::is_null) {
+        return Ok(None);
+    }
     let same_group = |data: &Entity| {
         dimensions
             .iter()
@@ -215,12 +219,8 @@ fn previous_bucket(
         let column = table
             .column(dimension)
             .ok_or_else(|| anyhow!("no column for dimension `{dimension}`"))?;
-        if value.is_null() {
-            conditions.push(format!("{} IS NULL", column.sql));
-        } else {
-            params.push(codec::to_sql(value, column)?);
-            conditions.push(format!("{} = ?{}", column.sql, params.len()));
-        }
+        params.push(codec::to_sql(value, column)?);
+        conditions.push(format!("{} = ?{}", column.sql, params.len()));
     }
     let sql = format!(
         "SELECT {} FROM {} WHERE {} ORDER BY {timestamp} DESC LIMIT 1",
