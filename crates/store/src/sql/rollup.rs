@@ -12,8 +12,8 @@
 //! rows; its `timestamp` is the bucket's start and its `id` the largest id of those rows
 //! (unique, since every source row is in one bucket). Source rows are taken in id order, the
 //! order the mappings wrote them in: `first` is the value of the lowest id, `last` of the
-//! highest. Null arguments are skipped, as SQL aggregates skip them. A cumulative aggregate also
-//! folds in the group's latest earlier bucket.
+//! highest. Null arguments are skipped, as SQL aggregates skip them (`count` counts every row).
+//! A cumulative aggregate also folds in the group's latest earlier bucket.
 
 use std::collections::BTreeMap;
 
@@ -112,12 +112,13 @@ fn rollup_buckets(
                 .field(&aggregate.field)
                 .expect("aggregates are fields of their aggregation")
                 .field_type;
+            // `count` counts rows whatever its argument holds (graph-node's `count(*)`).
             let arg = match &aggregate.arg {
-                Some(arg) => match entity.get(arg) {
+                Some(arg) if aggregate.func != AggregateFn::Count => match entity.get(arg) {
                     None | Some(Value::Null) => continue,
                     Some(v) => widen(v, field)?,
                 },
-                None => Value::Null,
+                _ => Value::Null,
             };
             let next = match (aggregate.func, value.take()) {
                 (AggregateFn::Count, previous) => {

@@ -170,15 +170,19 @@ fn buckets_are_computed_when_a_block_crosses_the_boundary(backend: Backend) {
 
 /// A cumulative aggregate starts again in every bucket of a group with a null dimension, as in
 /// graph-node (whose SQL finds the previous bucket by equality, never true for null); nulls still
-/// form one group per bucket.
+/// form one group per bucket. `count` counts rows whose argument is null, `sum` skips them.
 fn null_dimensions_have_no_previous_bucket(backend: Backend) {
     let db = TestDb::new(backend);
     let store = db.open();
     let sdl = r#"
-        type Point @entity(timeseries: true) { id: Int8! timestamp: Timestamp! tag: String }
+        type Point @entity(timeseries: true) {
+          id: Int8! timestamp: Timestamp! tag: String weight: Int
+        }
         type Tally @aggregation(intervals: ["hour"], source: "Point") {
           id: Int8! timestamp: Timestamp! tag: String
           total: Int8! @aggregate(fn: "count", cumulative: true)
+          counted: Int8! @aggregate(fn: "count", arg: "weight")
+          weight: Int @aggregate(fn: "sum", arg: "weight")
         }
     "#;
     let d = store
@@ -191,6 +195,10 @@ fn null_dimensions_have_no_previous_bucket(backend: Backend) {
         ]);
         if let Some(tag) = tag {
             data.insert("tag".into(), Value::String(tag.into()));
+        }
+        // Only the first point carries a weight.
+        if id == 1 {
+            data.insert("weight".into(), Value::Int(7));
         }
         EntityModification::Insert {
             key: EntityKey {
@@ -219,7 +227,7 @@ fn null_dimensions_have_no_previous_bucket(backend: Backend) {
         d.transact_block(ptr(n as u64 + 1), time, block(modifications))
             .unwrap();
     }
-    let rows: Vec<(i64, Option<String>, i64)> = d
+    let rows: Vec<(i64, Option<String>, i64, i64, Option<i32>)> = d
         .query(&EntityQuery {
             entity_type: "Tally_hour".into(),
             filters: vec![],
@@ -236,17 +244,24 @@ fn null_dimensions_have_no_previous_bucket(backend: Backend) {
             let Value::Int8(total) = e["total"] else {
                 panic!()
             };
+            let Value::Int8(counted) = e["counted"] else {
+                panic!()
+            };
             let tag = e.get("tag").map(|t| t.to_string());
-            (id, tag, total)
+            let weight = match e.get("weight") {
+                Some(Value::Int(w)) => Some(*w),
+                _ => None,
+            };
+            (id, tag, total, counted, weight)
         })
         .collect();
     assert_eq!(
         rows,
         vec![
-            (2, Some("a".into()), 1),
-            (3, None, 2),
-            (4, None, 1),
-            (5, Some("a".into()), 2),
+            (2, Some("a".into()), 1, 1, None),
+            (3, None, 2, 2, Some(7)),
+            (4, None, 1, 1, None),
+            (5, Some("a".into()), 2, 1, None),
         ]
     );
 }
