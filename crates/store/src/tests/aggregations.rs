@@ -168,6 +168,9 @@ fn buckets_are_computed_when_a_block_crosses_the_boundary(backend: Backend) {
     assert_eq!(buckets(&d, Hour, None), hour_10);
 }
 
+/// A `Tally` row: id, tag, total, counted, weight.
+type TallyRow = (i64, Option<String>, i64, i64, Option<i32>);
+
 /// A cumulative aggregate starts again in every bucket of a group with a null dimension, as in
 /// graph-node (whose SQL finds the previous bucket by equality, never true for null); nulls still
 /// form one group per bucket. `count` counts rows whose argument is null, `sum` skips them.
@@ -227,7 +230,7 @@ fn null_dimensions_have_no_previous_bucket(backend: Backend) {
         d.transact_block(ptr(n as u64 + 1), time, block(modifications))
             .unwrap();
     }
-    let rows: Vec<(i64, Option<String>, i64, i64, Option<i32>)> = d
+    let rows: Vec<TallyRow> = d
         .query(&EntityQuery {
             entity_type: "Tally_hour".into(),
             filters: vec![],
