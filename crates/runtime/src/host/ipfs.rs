@@ -32,7 +32,7 @@ use wasmtime::{AsContextMut, Caller, StoreContextMut};
 
 use super::HostFuture;
 use crate::asc::{write_value_opt, Reader};
-use crate::context::{BlockState, HandlerContext};
+use crate::context::HandlerContext;
 use crate::error::{deterministic, HostError};
 use crate::gas;
 use crate::module::CallbackResult;
@@ -224,6 +224,7 @@ pub(crate) fn map(
             // The callback's write log joins the handler's even when it failed: the proof of
             // indexing records every write a mapping asked for.
             let handler = &mut cx.data_mut().ctx.state;
+            handler.continue_ids_of(&state);
             let merged = handler.cache.extend(state.cache);
             if let Err(e) = outcome {
                 return Err(HostError {
@@ -267,7 +268,7 @@ fn callback_context(parent: &HostState, callback: &str) -> HandlerContext {
         block: parent.block,
         block_timestamp: parent.block_timestamp,
         data_source: parent.data_source.clone(),
-        state: BlockState::new(parent.state.cache.fresh()),
+        state: parent.state.derive_empty(parent.state.cache.fresh()),
         chain: Arc::clone(&parent.chain),
         schema: Arc::clone(&parent.schema),
     }
