@@ -137,6 +137,23 @@ impl PgDb {
         }
     }
 
+    /// Runs `work` in a transaction of its own, after committing the open one (deferred
+    /// blocks) if any: committed if `work` succeeds, rolled back if it fails.
+    pub(crate) fn transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut PgDb) -> Result<T>,
+    ) -> Result<T> {
+        self.commit()?;
+        self.begin()?;
+        match work(self) {
+            Ok(value) => self.commit().map(|()| value),
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
     fn prepare(&mut self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());

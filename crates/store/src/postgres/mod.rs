@@ -118,15 +118,7 @@ impl PostgresStore {
             let name = name.to_string();
             let schema = Arc::clone(&schema);
             self.shared.admin.run(move |db| {
-                db.begin()?;
-                let result = create_deployment(db, &name, &schema, &location);
-                match result {
-                    Ok(created) => db.commit().map(|()| created),
-                    Err(e) => {
-                        db.rollback();
-                        Err(e)
-                    }
-                }
+                db.transaction(|db| create_deployment(db, &name, &schema, &location))
             })?
         };
         Ok(PostgresDeployment {
@@ -173,8 +165,7 @@ impl std::fmt::Debug for PostgresStore {
 /// Creates schema `sprig` and its tables, or checks that an existing layout is one this
 /// version understands.
 fn init(db: &mut PgDb) -> Result<()> {
-    db.begin()?;
-    let result = (|| {
+    db.transaction(|db| {
         // Several processes may start at once against a fresh database.
         db.execute(
             "SELECT pg_advisory_xact_lock(?1, 0)",
@@ -223,14 +214,7 @@ fn init(db: &mut PgDb) -> Result<()> {
             ),
         }
         Ok(())
-    })();
-    match result {
-        Ok(()) => db.commit(),
-        Err(e) => {
-            db.rollback();
-            Err(e)
-        }
-    }
+    })
 }
 
 /// Finds or creates deployment `name` inside the caller's transaction, after other processes
@@ -490,41 +474,25 @@ impl WritableStore for PostgresDeployment {
 
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {
         self.write(move |db, d| {
-            db.commit()?;
-            db.begin()?;
-            match write::revert_to(db, d.id, &d.layout, &block, timestamp) {
-                Ok(()) => db.commit(),
-                Err(e) => {
-                    db.rollback();
-                    Err(e)
-                }
-            }
-            .with_context(|| {
-                format!(
-                    "cannot revert deployment `{}` to block {}",
-                    d.name, block.number
-                )
-            })
+            db.transaction(|db| write::revert_to(db, d.id, &d.layout, &block, timestamp))
+                .with_context(|| {
+                    format!(
+                        "cannot revert deployment `{}` to block {}",
+                        d.name, block.number
+                    )
+                })
         })
     }
 
     fn prune(&self, earliest_block: u64) -> Result<PruneReport> {
         self.write(move |db, d| {
-            db.commit()?;
-            db.begin()?;
-            match write::prune(db, d.id, &d.layout, earliest_block) {
-                Ok(report) => db.commit().map(|()| report),
-                Err(e) => {
-                    db.rollback();
-                    Err(e)
-                }
-            }
-            .with_context(|| {
-                format!(
-                    "cannot prune the history of deployment `{}` before block {earliest_block}",
-                    d.name
-                )
-            })
+            db.transaction(|db| write::prune(db, d.id, &d.layout, earliest_block))
+                .with_context(|| {
+                    format!(
+                        "cannot prune the history of deployment `{}` before block {earliest_block}",
+                        d.name
+                    )
+                })
         })
     }
 }

@@ -428,18 +428,10 @@ impl WritableStore for SqliteDeployment {
     }
 
     fn revert_to(&self, block: BlockPtr, timestamp: u64) -> Result<()> {
-        self.flush()?;
         let inner = &self.inner;
-        let mut conn = inner.connections.writer();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        write::revert_to(
-            &mut SqliteDb(&tx),
-            inner.id,
-            &inner.layout,
-            &block,
-            timestamp,
-        )
-        .and_then(|()| Ok(tx.commit()?))
+        self.in_own_transaction(|db| {
+            write::revert_to(db, inner.id, &inner.layout, &block, timestamp)
+        })
         .with_context(|| {
             format!(
                 "cannot revert deployment `{}` to block {}",
@@ -449,18 +441,29 @@ impl WritableStore for SqliteDeployment {
     }
 
     fn prune(&self, earliest_block: u64) -> Result<PruneReport> {
-        self.flush()?;
         let inner = &self.inner;
-        let mut conn = inner.connections.writer();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        write::prune(&mut SqliteDb(&tx), inner.id, &inner.layout, earliest_block)
-            .and_then(|report| Ok(tx.commit().map(|()| report)?))
+        self.in_own_transaction(|db| write::prune(db, inner.id, &inner.layout, earliest_block))
             .with_context(|| {
                 format!(
                     "cannot prune the history of deployment `{}` before block {earliest_block}",
                     inner.name
                 )
             })
+    }
+}
+
+impl SqliteDeployment {
+    /// Runs `work` on the writer in a transaction of its own, after committing deferred blocks.
+    fn in_own_transaction<T>(
+        &self,
+        work: impl FnOnce(&mut SqliteDb<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.flush()?;
+        let mut conn = self.inner.connections.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = work(&mut SqliteDb(&tx))?;
+        tx.commit()?;
+        Ok(value)
     }
 }
 
