@@ -444,19 +444,7 @@ async fn dev_serves_handler_metrics() {
     let dbs = Databases::new(Backend::Sqlite);
     let db = dbs.create("metrics.sqlite");
     let port = free_port();
-    let mut dev = Dev::start(
-        sprig()
-            .arg("dev")
-            .arg(manifest("erc20"))
-            .args([
-                "--rpc",
-                anvil.url(),
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .arg("--db")
-            .arg(&db),
-    );
+    let mut dev = Dev::start(&mut dev_command("erc20", anvil.url(), &db, port));
     let server = Server::attach(port);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -41,13 +40,7 @@ async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index(backend: Bac
     let anvil = anvil();
     let summary = emit("erc20", anvil.url(), 100);
     let token = summary["token"].as_str().unwrap().to_string();
-    let accounts: Vec<String> = rpc(anvil.url(), "eth_accounts", json!([]))
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap().to_string())
-        .collect();
+    let accounts = accounts(anvil.url()).await;
     let (richest, _) = summary["balances"]
         .as_object()
         .unwrap()
@@ -58,26 +51,8 @@ async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index(backend: Bac
 
     let dbs = Databases::new(backend);
     let db = dbs.create("followed.sqlite");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut dev = sprig()
-        .arg("dev")
-        .arg(manifest("erc20"))
-        .args([
-            "--rpc",
-            anvil.url(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .arg("--db")
-        .arg(&db)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let port = free_port();
+    let _dev = Dev::start(&mut dev_command("erc20", anvil.url(), &db, port));
     let followed = Server::attach(port);
 
     for depth in [1u64, 3, 10] {
@@ -125,8 +100,17 @@ async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index(backend: Bac
             "the new branch's transfers are indexed"
         );
     }
-    let _ = dev.kill();
-    let _ = dev.wait();
+}
+
+/// The node's unlocked accounts.
+async fn accounts(url: &str) -> Vec<String> {
+    rpc(url, "eth_accounts", json!([]))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Waits until the followed index is at the chain's head block with the chain's hash; returns
@@ -168,31 +152,11 @@ async fn a_reorg_replacing_every_indexed_block_starts_over() {
     let anvil = anvil();
     let summary = emit("erc20", anvil.url(), 5);
     let token = summary["token"].as_str().unwrap().to_string();
-    let accounts: Vec<String> = rpc(anvil.url(), "eth_accounts", json!([]))
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap().to_string())
-        .collect();
+    let accounts = accounts(anvil.url()).await;
     let dbs = Databases::new(Backend::Sqlite);
     let db = dbs.create("followed.sqlite");
     let port = free_port();
-    let mut dev = sprig()
-        .arg("dev")
-        .arg(manifest("erc20"))
-        .args([
-            "--rpc",
-            anvil.url(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .arg("--db")
-        .arg(&db)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let _dev = Dev::start(&mut dev_command("erc20", anvil.url(), &db, port));
     let followed = Server::attach(port);
     let head = wait_for_head(&followed, anvil.url()).await;
 
@@ -237,6 +201,4 @@ async fn a_reorg_replacing_every_indexed_block_starts_over() {
         ],
         "only the new branch's mint is indexed"
     );
-    let _ = dev.kill();
-    let _ = dev.wait();
 }

@@ -454,6 +454,19 @@ pub mod num_like {
     }
 }
 
+/// `sprig dev` of `example` following `rpc` into `db`, serving GraphQL on `port`: extend it
+/// with more flags, then [`Dev::start`] it.
+pub fn dev_command(example: &str, rpc: &str, db: impl AsRef<OsStr>, port: u16) -> Command {
+    let mut command = sprig();
+    command
+        .arg("dev")
+        .arg(manifest(example))
+        .args(["--rpc", rpc, "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--db")
+        .arg(db);
+    command
+}
+
 /// A running `sprig dev` (or `sprig index`) whose stderr lines are collected with the time each arrived; killed on
 /// drop.
 pub struct Dev {
