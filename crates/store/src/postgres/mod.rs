@@ -126,10 +126,10 @@ impl PostgresStore {
                 name: name.to_string(),
                 id,
                 schema,
+                written: Mutex::new(vec![(0, FIRST_ANALYZE); layout.tables().len()]),
                 layout: Arc::new(layout),
                 store: Arc::clone(&self.shared),
                 writer: OnceLock::new(),
-                written: Mutex::default(),
                 deferred: AtomicUsize::new(0),
             }),
         })
@@ -297,9 +297,6 @@ impl Deployment {
     /// block's transaction and counts its own uncommitted rows.
     fn analyze_grown_tables(&self, db: &mut PgDb, write: &BlockWrite) -> Result<()> {
         let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
-        if written.len() != self.layout.tables().len() {
-            *written = vec![(0, FIRST_ANALYZE); self.layout.tables().len()];
-        }
         for modification in &write.modifications {
             if let Some(table) = self.layout.table(&modification.key().entity_type) {
                 written[table.number].0 += 1;
