@@ -15,7 +15,7 @@ pub mod schema;
 pub use declared_calls::{CallArg, DeclaredCall};
 pub use manifest::{
     Abi, BlockHandler, BlockHandlerFilter, CallHandler, DataSource, DataSourceTemplate,
-    EventHandler, Manifest, Mapping, Prune, Source, TemplateKind, Version,
+    EventHandler, Graft, Manifest, Mapping, Prune, Source, TemplateKind, Version,
 };
 pub use schema::{
     Aggregate, AggregateFn, Aggregation, AggregationInterval, BaseType, EntityType, Field,

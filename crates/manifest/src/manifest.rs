@@ -64,6 +64,20 @@ pub struct Manifest {
     pub features: Vec<String>,
     /// `indexerHints.prune`: how much entity history to keep.
     pub prune: Prune,
+    /// `graft:`: start from a copy of another deployment's data at a block.
+    pub graft: Option<Graft>,
+}
+
+/// A manifest's `graft: { base, block }`: the new deployment starts with the entities, data
+/// sources and proof of indexing the deployment `base` had at `block`, and indexes from the
+/// next block on (graph-node's grafting; the `grafting` feature must be declared).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Graft {
+    /// The base deployment's id: in graph-node its IPFS hash (`Qm...`). Sprig matches it against
+    /// the deployment ids its store recorded, then against deployment names.
+    pub base: String,
+    /// The last block taken from the base.
+    pub block: u64,
 }
 
 /// How many blocks of entity history a subgraph asks the indexer to keep
@@ -266,6 +280,15 @@ impl Manifest {
                     hints.prune.map_or(Ok(Prune::Never), RawPrune::convert)?
                 }
             },
+            graft: raw
+                .graft
+                .map(|graft| {
+                    serde_yaml::from_value(graft)
+                        .map_err(anyhow::Error::from)
+                        .and_then(RawGraft::convert)
+                        .context("`graft` must be `{ base: <deployment id>, block: <number> }`")
+                })
+                .transpose()?,
         };
         manifest.validate()?;
         Ok(manifest)
@@ -314,7 +337,23 @@ impl Manifest {
         }
         self.check_declared_calls()?;
         self.check_aggregations()?;
+        self.check_graft_feature()?;
         self.check_ipfs_feature()
+    }
+
+    /// graph-node's rule (specVersion 0.0.4 and later, when it validates features): a manifest
+    /// with `graft:` must declare the `grafting` feature.
+    fn check_graft_feature(&self) -> Result<()> {
+        if let Some(graft) = &self.graft {
+            ensure!(
+                self.spec_version < Version(0, 0, 4) || self.has_feature("grafting"),
+                "The feature `grafting` is used by the subgraph but it is not declared in the \
+                 manifest: `graft:` (base `{}`, block {}) needs `features: [grafting]`",
+                graft.base,
+                graft.block
+            );
+        }
+        Ok(())
     }
 
     /// graph-node's rule: timeseries and `@aggregation` types need specVersion 1.1.0.
@@ -941,6 +980,38 @@ struct RawManifest {
     #[serde(default)]
     templates: Vec<RawTemplate>,
     indexer_hints: Option<RawIndexerHints>,
+    /// Parsed apart so that its errors name it.
+    graft: Option<serde_yaml::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawGraft {
+    base: String,
+    block: u64,
+}
+
+impl RawGraft {
+    /// Checks `base` as graph-node checks a deployment hash: at most 46 characters, ASCII
+    /// letters, digits and `_` only, and not `subgraphs`.
+    fn convert(self) -> Result<Graft> {
+        let valid = self.base.len() <= 46
+            && !self.base.is_empty()
+            && self
+                .base
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && self.base != "subgraphs";
+        ensure!(
+            valid,
+            "`graft.base` must be a deployment id (an IPFS hash such as `Qm...`: at most 46 \
+             letters, digits or `_`), not `{}`",
+            self.base
+        );
+        Ok(Graft {
+            base: self.base,
+            block: self.block,
+        })
+    }
 }
 
 #[derive(Deserialize)]
