@@ -9,10 +9,12 @@
 //! knows nothing about the chain, wasm execution, or storage.
 
 pub mod declared_calls;
+pub mod fulltext;
 pub mod manifest;
 pub mod schema;
 
 pub use declared_calls::{CallArg, DeclaredCall};
+pub use fulltext::{Fulltext, FulltextAlgorithm, FulltextLanguage};
 pub use manifest::{
     Abi, BlockHandler, BlockHandlerFilter, CallHandler, DataSource, DataSourceTemplate,
     EventHandler, Graft, Manifest, Mapping, Prune, Source, TemplateKind, Version,

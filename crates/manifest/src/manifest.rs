@@ -338,7 +338,24 @@ impl Manifest {
         self.check_declared_calls()?;
         self.check_aggregations()?;
         self.check_graft_feature()?;
+        self.check_fulltext_feature()?;
         self.check_ipfs_feature()
+    }
+
+    /// graph-node's rule (specVersion 0.0.4 and later): a schema with `@fulltext` directives
+    /// must declare the `fullTextSearch` feature.
+    fn check_fulltext_feature(&self) -> Result<()> {
+        let Some(first) = self.schema.fulltexts.first() else {
+            return Ok(());
+        };
+        ensure!(
+            self.spec_version < Version(0, 0, 4) || self.has_feature("fullTextSearch"),
+            "The feature `fullTextSearch` is used by the subgraph but it is not declared in the \
+             manifest: schema.graphql has `_Schema_ @fulltext(name: \"{}\")`; add \
+             `features: [fullTextSearch]`",
+            first.name
+        );
+        Ok(())
     }
 
     /// graph-node's rule (specVersion 0.0.4 and later, when it validates features): a manifest

@@ -7,6 +7,8 @@ use async_graphql_parser::types::{self as ast, TypeKind, TypeSystemDefinition};
 use async_graphql_parser::Positioned;
 use sprig_value::IdType;
 
+use crate::fulltext::Fulltext;
+
 /// A built-in scalar usable as an entity field type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ScalarType {
@@ -280,6 +282,8 @@ pub struct Schema {
     pub aggregations: Vec<Aggregation>,
     /// Enum name to its values, in declaration order.
     pub enums: BTreeMap<String, Vec<String>>,
+    /// `_Schema_`'s `@fulltext` directives in declaration order: full-text search query fields.
+    pub fulltexts: Vec<Fulltext>,
     /// The SDL this schema was parsed from, kept so a store can persist it and serve the
     /// subgraph later without the manifest.
     pub sdl: String,
@@ -293,6 +297,7 @@ impl Schema {
         let mut objects = Vec::new();
         let mut interfaces = Vec::new();
         let mut aggregations = Vec::new();
+        let mut schema_type = None;
         for def in doc.definitions {
             let TypeSystemDefinition::Type(ty) = def else {
                 continue;
@@ -309,7 +314,9 @@ impl Schema {
                             .collect(),
                     );
                 }
-                TypeKind::Object(_) if name == "_Schema_" => {}
+                TypeKind::Object(_) if name == "_Schema_" => {
+                    schema_type = Some((ty.clone(), ty.name.pos.line));
+                }
                 TypeKind::Object(_) if has_directive(&ty.directives, "aggregation") => {
                     aggregations.push(ty);
                 }
@@ -353,6 +360,10 @@ impl Schema {
             schema.aggregations.push(aggregation);
         }
         schema.validate_derived_fields()?;
+        if let Some((ty, line)) = &schema_type {
+            schema.fulltexts =
+                crate::fulltext::convert_schema_type(ty, *line, &schema.entity_types)?;
+        }
         Ok(schema)
     }
 
@@ -364,6 +375,18 @@ impl Schema {
     /// An interface by name.
     pub fn interface(&self, name: &str) -> Option<&EntityType> {
         self.interfaces.iter().find(|t| t.name == name)
+    }
+
+    /// A `@fulltext` search by its query field's name.
+    pub fn fulltext(&self, name: &str) -> Option<&Fulltext> {
+        self.fulltexts.iter().find(|f| f.name == name)
+    }
+
+    /// The `@fulltext` searches over an entity type.
+    pub fn fulltexts_of<'a>(&'a self, entity_type: &'a str) -> impl Iterator<Item = &'a Fulltext> {
+        self.fulltexts
+            .iter()
+            .filter(move |f| f.entity == entity_type)
     }
 
     /// An `@aggregation` type by name.
