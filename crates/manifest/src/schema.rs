@@ -345,15 +345,21 @@ impl Schema {
             sdl: sdl.to_string(),
             ..Schema::default()
         };
+        // Entity fields may also name an aggregation (derived fields only: checked below).
+        let referable: Vec<String> = type_names
+            .iter()
+            .cloned()
+            .chain(aggregations.iter().map(|a| a.name.node.to_string()))
+            .collect();
         for def in &objects {
             schema
                 .entity_types
-                .push(convert_type(def, false, &type_names, &schema.enums)?);
+                .push(convert_type(def, false, &referable, &schema.enums)?);
         }
         for def in &interfaces {
             schema
                 .interfaces
-                .push(convert_type(def, true, &type_names, &schema.enums)?);
+                .push(convert_type(def, true, &referable, &schema.enums)?);
         }
         for def in &aggregations {
             let aggregation = convert_aggregation(def, &schema, &type_names)?;
@@ -417,6 +423,16 @@ impl Schema {
         for ty in self.entity_types.iter().chain(&self.interfaces) {
             for field in &ty.fields {
                 let Some(target_field) = &field.derived_from else {
+                    if let BaseType::Reference(target) = &field.field_type.base {
+                        if self.aggregation(target).is_some() {
+                            bail!(
+                                "field `{}.{}` references the aggregation `{target}`: such a field must be `@derivedFrom` a dimension of `{target}` that points back at `{}`",
+                                ty.name,
+                                field.name,
+                                ty.name
+                            );
+                        }
+                    }
                     continue;
                 };
                 let BaseType::Reference(target) = &field.field_type.base else {
@@ -426,14 +442,30 @@ impl Schema {
                         field.name
                     );
                 };
-                let target_type = self.object_or_interface(target).ok_or_else(|| {
-                    anyhow!(
-                        "field `{}.{}`: unknown type `{target}`",
-                        ty.name,
-                        field.name
-                    )
-                })?;
-                let back = target_type.field(target_field).ok_or_else(|| {
+                // An aggregation can be derived from a dimension pointing back at the entity
+                // (graph-node: `stats: [Stats!]! @derivedFrom(field: "token")`), queried
+                // per interval like the aggregation's own collection field.
+                let target_fields = match self.object_or_interface(target) {
+                    Some(t) => &t.fields,
+                    None => match self.aggregations.iter().find(|a| &a.name == target) {
+                        Some(aggregation) => {
+                            if aggregation.aggregate(target_field).is_some() {
+                                bail!(
+                                    "field `{}.{}`: @derivedFrom(field: \"{target_field}\") names an aggregate of `{target}`; only its dimensions can point back",
+                                    ty.name,
+                                    field.name
+                                );
+                            }
+                            &aggregation.fields
+                        }
+                        None => bail!(
+                            "field `{}.{}`: unknown type `{target}`",
+                            ty.name,
+                            field.name
+                        ),
+                    },
+                };
+                let back = target_fields.iter().find(|f| &f.name == target_field).ok_or_else(|| {
                     anyhow!(
                         "field `{}.{}`: @derivedFrom(field: \"{target_field}\") names a field that `{target}` does not have",
                         ty.name,
@@ -965,6 +997,40 @@ mod tests {
             ]
         );
         assert!(!Schema::parse(SDL).unwrap().uses_aggregations());
+    }
+
+    #[test]
+    fn entities_derive_aggregations_from_a_dimension() {
+        let sdl = |token_field: &str| {
+            format!(
+                r#"type Token @entity(immutable: true) {{ id: Bytes! {token_field} }}
+                   type Data @entity(timeseries: true) {{ id: Int8! timestamp: Timestamp! token: Token! amount: BigDecimal! }}
+                   type Stats @aggregation(intervals: ["hour"], source: "Data") {{
+                     id: Int8! timestamp: Timestamp! token: Token! sum: BigDecimal! @aggregate(fn: "sum", arg: "amount")
+                   }}"#
+            )
+        };
+        let s = Schema::parse(&sdl(r#"stats: [Stats!]! @derivedFrom(field: "token")"#)).unwrap();
+        let stats = s.entity_type("Token").unwrap().field("stats").unwrap();
+        assert_eq!(stats.derived_from.as_deref(), Some("token"));
+        assert_eq!(stats.field_type.base, BaseType::Reference("Stats".into()));
+        for (field, expected) in [
+            (
+                "stats: [Stats!]!",
+                "such a field must be `@derivedFrom` a dimension of `Stats`",
+            ),
+            (
+                r#"stats: [Stats!]! @derivedFrom(field: "sum")"#,
+                "names an aggregate of `Stats`",
+            ),
+            (
+                r#"stats: [Stats!]! @derivedFrom(field: "nope")"#,
+                "names a field that `Stats` does not have",
+            ),
+        ] {
+            let err = format!("{:#}", Schema::parse(&sdl(field)).unwrap_err());
+            assert!(err.contains(expected), "{field}: {err}");
+        }
     }
 
     #[test]

@@ -311,6 +311,17 @@ pub trait QueryStore: Send + Sync {
     /// last block of each indexed range are: every head a client has seen), was reverted by a
     /// reorg, or whose history was pruned.
     fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Option<(BlockPtr, u64)>>;
+
+    /// The unfinished bucket of an aggregation at one interval as of `block` (graph-node's
+    /// `current: include`), computed from the source timeseries rows after the last finished
+    /// bucket: one row per combination of dimensions, unordered. `interval_type` is the
+    /// store's name for the interval's rows (`Stats_hour`); `filters` select source rows.
+    fn current_buckets(
+        &self,
+        interval_type: &str,
+        filters: &[Filter],
+        block: u64,
+    ) -> Result<Vec<Entity>>;
 }
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -479,5 +490,14 @@ impl QueryStore for Deployment {
 
     fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Option<(BlockPtr, u64)>> {
         on_backend!(self, d => d.block_by_hash(hash))
+    }
+
+    fn current_buckets(
+        &self,
+        interval_type: &str,
+        filters: &[Filter],
+        block: u64,
+    ) -> Result<Vec<Entity>> {
+        on_backend!(self, d => d.current_buckets(interval_type, filters, block))
     }
 }

@@ -22,9 +22,9 @@ use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
 use self::connection::{Connection, PgDb};
 use crate::sql::layout::Layout;
-use crate::sql::{int, meta, query, write, Db, Dialect, Row};
+use crate::sql::{int, meta, query, rollup, write, Db, Dialect, Row};
 use crate::{
-    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, PruneReport, QueryStore,
+    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, Filter, PruneReport, QueryStore,
     StoredDataSource, WritableStore,
 };
 
@@ -530,6 +530,23 @@ impl QueryStore for PostgresDeployment {
             .store
             .read(move |db| meta::block_by_hash(db, &inner.layout, &hash))
             .context("cannot look up a block by hash")
+    }
+
+    fn current_buckets(
+        &self,
+        interval_type: &str,
+        filters: &[Filter],
+        block: u64,
+    ) -> Result<Vec<Entity>> {
+        let (inner, filters) = (Arc::clone(&self.inner), filters.to_vec());
+        let owned = interval_type.to_string();
+        self.inner
+            .store
+            .read(move |db| {
+                let rollup = inner.layout.rollup(&owned)?;
+                rollup::current_buckets(db, &inner.layout, rollup, &filters, block)
+            })
+            .with_context(|| format!("cannot compute the current bucket of `{interval_type}`"))
     }
 }
 

@@ -462,6 +462,14 @@ impl Layout {
         &self.rollups
     }
 
+    /// The rollup that fills the rows of `interval_type` (`Stats_hour`).
+    pub(crate) fn rollup(&self, interval_type: &str) -> Result<&Rollup> {
+        self.rollups
+            .iter()
+            .find(|r| self.tables[r.table].entity_type == interval_type)
+            .ok_or_else(|| anyhow!("`{interval_type}` is not an aggregation at an interval"))
+    }
+
     /// The statements creating every table and index (idempotent).
     pub(crate) fn ddl(&self) -> Vec<String> {
         let mut ddl = Vec::new();

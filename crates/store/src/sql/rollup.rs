@@ -22,9 +22,9 @@ use sprig_manifest::{AggregateFn, BaseType, FieldType, ScalarType};
 use sprig_value::{BigDecimal, BigInt, Entity, EntityKey, Id, Value};
 
 use super::layout::{Layout, Rollup, Table};
-use super::query::read_entity;
+use super::query::{self, read_entity};
 use super::{codec, int, Db, Param};
-use crate::EntityModification;
+use crate::{EntityModification, EntityQuery, Filter, OrderDirection};
 
 /// Microseconds per second: `Timestamp` values are microseconds since the epoch.
 const MICROS: i64 = 1_000_000;
@@ -79,17 +79,99 @@ fn rollup_buckets(
     out: &mut Vec<EntityModification>,
 ) -> Result<()> {
     let source = &layout.tables()[rollup.source];
-    let table = &layout.tables()[rollup.table];
-    let aggregation = &rollup.aggregation;
     let timestamp = column_sql(source, "timestamp")?;
     let sql = format!(
         "SELECT {} FROM {} WHERE {timestamp} >= ?1 AND {timestamp} < ?2 ORDER BY id",
         source.select_list, source.sql
     );
+    let groups = group_rows(
+        db,
+        source,
+        rollup,
+        &sql,
+        &[int(from * MICROS), int(to * MICROS)],
+    )?;
+    for (key, data) in finish_groups(db, layout, rollup, groups, None, out)? {
+        out.push(EntityModification::Insert { key, data });
+    }
+    Ok(())
+}
+
+/// The aggregation's unfinished bucket at `block` (graph-node's `current: include`): the rows of
+/// the source timeseries after the last finished bucket, aggregated as a rollup would, one row
+/// per combination of dimensions. `filters` (on `id`, `timestamp` and the dimensions) select
+/// source rows, as graph-node applies an aggregation query's `where` to them. Cumulative
+/// aggregates fold in the group's latest finished bucket visible at `block`.
+///
+/// graph-node takes the source rows from one second after the last finished bucket's end;
+/// here the bucket's first second belongs to it too (a row at exactly the start of the hour is
+/// in that hour's current bucket).
+pub(crate) fn current_buckets(
+    db: &mut impl Db,
+    layout: &Layout,
+    rollup: &Rollup,
+    filters: &[Filter],
+    block: u64,
+) -> Result<Vec<Entity>> {
+    let (source, table) = (
+        &layout.tables()[rollup.source],
+        &layout.tables()[rollup.table],
+    );
+    let number = super::meta::block_number(block)?;
+    let last = db
+        .first(
+            &format!(
+                "SELECT MAX({}) FROM {} WHERE {}",
+                column_sql(table, "timestamp")?,
+                table.sql,
+                table.visible_at(Some(1))
+            ),
+            &[int(number)],
+        )?
+        .map(|row| super::Row(&row).opt_int(0))
+        .transpose()?
+        .flatten();
+    let mut filters = filters.to_vec();
+    if let Some(last) = last {
+        let end = last + rollup.interval.seconds() * MICROS;
+        filters.push(Filter::GreaterOrEqual(
+            "timestamp".into(),
+            Value::Timestamp(end),
+        ));
+    }
+    let sql = query::collection(
+        source,
+        &EntityQuery {
+            entity_type: source.entity_type.clone(),
+            filters,
+            order_by: None,
+            order_direction: OrderDirection::Ascending,
+            first: u32::MAX,
+            skip: 0,
+            block: Some(block),
+        },
+    )?;
+    let groups = group_rows(db, source, rollup, &sql.sql, &sql.params())?;
+    Ok(finish_groups(db, layout, rollup, groups, Some(block), &[])?
+        .into_iter()
+        .map(|(_, data)| data)
+        .collect())
+}
+
+/// Reads the source rows `sql` selects (in id order) and aggregates them by bucket and
+/// dimensions.
+fn group_rows(
+    db: &mut impl Db,
+    source: &Table,
+    rollup: &Rollup,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<BTreeMap<GroupKey, Group>> {
+    let aggregation = &rollup.aggregation;
     let seconds = rollup.interval.seconds();
     let dimensions: Vec<&str> = aggregation.dimensions().map(|f| f.name.as_str()).collect();
     let mut groups: BTreeMap<GroupKey, Group> = BTreeMap::new();
-    db.query(&sql, &[int(from * MICROS), int(to * MICROS)], &mut |row| {
+    db.query(sql, params, &mut |row| {
         let entity = read_entity(row, source)?;
         let Some(Value::Int8(id)) = entity.get("id") else {
             bail!("a timeseries row without an Int8 id");
@@ -135,6 +217,25 @@ fn rollup_buckets(
         }
         Ok(())
     })?;
+    Ok(groups)
+}
+
+/// The aggregation rows of `groups`: id, bucket start, dimensions and aggregates, with
+/// cumulative aggregates folded into the group's previous bucket (one computed earlier in
+/// `pending`, or stored and visible at `block`; `None`: every stored row).
+fn finish_groups(
+    db: &mut impl Db,
+    layout: &Layout,
+    rollup: &Rollup,
+    groups: BTreeMap<GroupKey, Group>,
+    block: Option<u64>,
+    pending: &[EntityModification],
+) -> Result<Vec<(EntityKey, Entity)>> {
+    let table = &layout.tables()[rollup.table];
+    let aggregation = &rollup.aggregation;
+    let dimensions: Vec<&str> = aggregation.dimensions().map(|f| f.name.as_str()).collect();
+    let cumulative = aggregation.aggregates.iter().any(|a| a.cumulative);
+    let mut rows: Vec<(EntityKey, Entity)> = Vec::with_capacity(groups.len());
     for ((bucket, key), group) in groups {
         let mut data = Entity::new();
         data.insert("id".into(), Value::Int8(group.max_id));
@@ -144,9 +245,19 @@ fn rollup_buckets(
                 data.insert(name.to_string(), value.clone());
             }
         }
-        let cumulative = aggregation.aggregates.iter().any(|a| a.cumulative);
         let previous = if cumulative {
-            previous_bucket(db, table, &dimensions, &key, bucket, out)?
+            // Buckets of this call come first: they are later than anything stored.
+            let computed = rows.iter().rev().map(|(_, data)| data);
+            previous_bucket(
+                db,
+                table,
+                &dimensions,
+                &key,
+                bucket,
+                block,
+                computed,
+                pending,
+            )?
         } else {
             None
         };
@@ -171,27 +282,29 @@ fn rollup_buckets(
                 data.insert(aggregate.field.clone(), value);
             }
         }
-        out.push(EntityModification::Insert {
-            key: EntityKey {
-                entity_type: table.entity_type.clone(),
-                id: Id::Int8(group.max_id),
-            },
-            data,
-        });
+        let key = EntityKey {
+            entity_type: table.entity_type.clone(),
+            id: Id::Int8(group.max_id),
+        };
+        rows.push((key, data));
     }
-    Ok(())
+    Ok(rows)
 }
 
-/// The group's latest row before `bucket`: computed in this block (an earlier bucket of the same
-/// rollup, in `pending`) or stored. A group with a null dimension has none: graph-node finds the
+/// The group's latest row before `bucket`: computed in this call (`computed`, latest first), in
+/// this block (an earlier bucket of the same rollup, in `pending`) or stored (visible at
+/// `block`; `None`: any). A group with a null dimension has none: graph-node finds the
 /// previous row by SQL equality of the dimensions, which null never satisfies.
-fn previous_bucket(
+#[allow(clippy::too_many_arguments)]
+fn previous_bucket<'e>(
     db: &mut impl Db,
     table: &Table,
     dimensions: &[&str],
     key: &[Value],
     bucket: i64,
-    pending: &[EntityModification],
+    block: Option<u64>,
+    computed: impl Iterator<Item = &'e Entity>,
+    pending: &'e [EntityModification],
 ) -> Result<Option<Entity>> {
     if key.iter().any(Value::is_null) {
         return Ok(None);
@@ -202,20 +315,22 @@ fn previous_bucket(
             .zip(key)
             .all(|(d, v)| data.get(*d).unwrap_or(&Value::Null) == v)
     };
-    let latest_pending = pending.iter().rev().find_map(|m| match m {
-        EntityModification::Insert { key, data }
-            if key.entity_type == table.entity_type && same_group(data) =>
-        {
-            Some(data.clone())
+    let pending = pending.iter().rev().filter_map(|m| match m {
+        EntityModification::Insert { key, data } if key.entity_type == table.entity_type => {
+            Some(data)
         }
         _ => None,
     });
-    if latest_pending.is_some() {
-        return Ok(latest_pending);
+    if let Some(latest) = computed.chain(pending).find(|data| same_group(data)) {
+        return Ok(Some(latest.clone()));
     }
     let timestamp = column_sql(table, "timestamp")?;
     let mut conditions = vec![format!("{timestamp} < ?1")];
     let mut params: Vec<Param<'_>> = vec![int(bucket * MICROS)];
+    if let Some(block) = block {
+        params.push(int(super::meta::block_number(block)?));
+        conditions.push(table.visible_at(Some(params.len())));
+    }
     for (dimension, value) in dimensions.iter().zip(key) {
         let column = table
             .column(dimension)

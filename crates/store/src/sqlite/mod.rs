@@ -16,10 +16,12 @@ use rusqlite::{Connection, TransactionBehavior};
 use sprig_manifest::Schema;
 use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
+use crate::sql::graft;
 use crate::sql::layout::{Layout, Table};
-use crate::sql::{meta, query, write, Db, Dialect, Param, SqlValue, UniqueViolation};
+use crate::{DeploymentOrigin, DeploymentSummary};
+use crate::sql::{meta, query, rollup, write, Db, Dialect, Param, SqlValue, UniqueViolation};
 use crate::{
-    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, PruneReport, QueryStore,
+    BlockWrite, DeploymentStatus, EntityQuery, EntityReader, Filter, PruneReport, QueryStore,
     StoredDataSource, WritableStore,
 };
 
@@ -497,5 +499,21 @@ impl QueryStore for SqliteDeployment {
             .connections
             .read(|conn| meta::block_by_hash(&mut SqliteDb(conn), &self.inner.layout, hash))
             .context("cannot look up a block by hash")
+    }
+
+    fn current_buckets(
+        &self,
+        interval_type: &str,
+        filters: &[Filter],
+        block: u64,
+    ) -> Result<Vec<Entity>> {
+        let layout = &self.inner.layout;
+        let rollup = layout.rollup(interval_type)?;
+        self.inner
+            .connections
+            .read(|conn| {
+                rollup::current_buckets(&mut SqliteDb(conn), layout, rollup, filters, block)
+            })
+            .with_context(|| format!("cannot compute the current bucket of `{interval_type}`"))
     }
 }
