@@ -95,20 +95,30 @@ impl Collection {
         }
         // Across types, the page can only be cut after merging: every type contributes up to
         // `skip + first` candidates, in the order the store sorted them.
-        let window = self.skip.saturating_add(self.first);
         let mut all = Vec::new();
         for ty in types {
             let entities = store
-                .query(&query(&ty.name, window, 0))
+                .query(&query(&ty.name, self.window(), 0))
                 .map_err(QueryError::store)?;
             all.extend(tag(ty, entities));
         }
-        all.sort_by(|a, b| self.compare(&a.entity, &b.entity));
-        Ok(all
+        Ok(self.page(all))
+    }
+
+    /// How many candidates each part of a merged page must contribute: `skip + first`.
+    pub fn window(&self) -> u32 {
+        self.skip.saturating_add(self.first)
+    }
+
+    /// The page of `candidates` (each part's first [`Collection::window`] entities, in any
+    /// order): sorted as the store sorts, then `skip` and `first` applied.
+    pub fn page(&self, mut candidates: Vec<Found>) -> Vec<Found> {
+        candidates.sort_by(|a, b| self.compare(&a.entity, &b.entity));
+        candidates
             .into_iter()
             .skip(self.skip as usize)
             .take(self.first as usize)
-            .collect())
+            .collect()
     }
 
     /// The store's order: the sort field, then `id`, both in the requested direction.
@@ -127,7 +137,7 @@ impl Collection {
 }
 
 /// The entities of one type, tagged with it.
-fn tag<'t>(ty: &'t EntityType, entities: Vec<Entity>) -> impl Iterator<Item = Found> + 't {
+pub fn tag<'t>(ty: &'t EntityType, entities: Vec<Entity>) -> impl Iterator<Item = Found> + 't {
     entities.into_iter().map(|entity| Found {
         type_name: ty.name.clone(),
         entity,

@@ -11,7 +11,7 @@ use sprig_value::{to_hex, Entity, EntityKey, Id, Value};
 
 use crate::api::{Deployment, RequestState};
 use crate::block::{has_indexing_errors, BlockConstraint, ErrorPolicy, QueryBlock};
-use crate::collection::{Collection, Found};
+use crate::collection::{tag, Collection, Found};
 use crate::error::{QueryError, QueryResult};
 use crate::response::TopLevelField;
 use crate::values::{decode, encode, InputType};
@@ -45,6 +45,12 @@ pub enum FieldPlan {
         back_is_list: bool,
         list: bool,
     },
+    /// `@derivedFrom(field: dimension)` on an aggregation: its buckets whose dimension is the
+    /// parent, at the interval the query asks for.
+    DerivedAggregation {
+        aggregation: String,
+        dimension: String,
+    },
 }
 
 impl FieldPlan {
@@ -56,6 +62,12 @@ impl FieldPlan {
         };
         let target = target.clone();
         match &field.derived_from {
+            Some(dimension) if deployment.schema.aggregation(&target).is_some() => {
+                FieldPlan::DerivedAggregation {
+                    aggregation: target,
+                    dimension: dimension.clone(),
+                }
+            }
             Some(back_field) => {
                 let back_is_list = deployment
                     .schema
@@ -111,43 +123,68 @@ pub fn entity_collection<'a>(
     run_collection(deployment, type_name, &collection, block.number)
 }
 
-/// `stats(interval, skip, first, orderBy, orderDirection, where, block, subgraphError)`: the
-/// buckets of an aggregation at one interval, newest first unless ordered otherwise (as
-/// graph-node). Only finished buckets exist; `current: include` is refused.
+/// `stats(interval, current, skip, first, orderBy, orderDirection, where, block,
+/// subgraphError)`: the buckets of an aggregation at one interval.
 pub fn aggregation_collection<'a>(
     ctx: &ResolverContext<'a>,
     deployment: &Deployment,
     aggregation: &str,
 ) -> Resolved<'a> {
     let block = enter_top_level(ctx, deployment, false)?;
+    aggregation_buckets(ctx, deployment, aggregation, Vec::new(), block.number)
+}
+
+/// The buckets of an aggregation at the `interval` argument's interval that match `filters`
+/// and the `where` argument, newest first unless ordered otherwise (as graph-node). With
+/// `current: include`, the unfinished bucket computed from the source timeseries joins the
+/// finished ones before ordering and paging, as graph-node's `union all` does.
+fn aggregation_buckets<'a>(
+    ctx: &ResolverContext<'a>,
+    deployment: &Deployment,
+    aggregation: &str,
+    filters: Vec<Filter>,
+    block: u64,
+) -> Resolved<'a> {
     let interval = match argument(ctx, "interval") {
         Some(GqlValue::Enum(name)) => name.to_string(),
         Some(GqlValue::String(name)) => name,
         _ => return Err(QueryError::new("the `interval` argument is required")),
     };
-    if let Some(GqlValue::Enum(current)) = argument(ctx, "current") {
-        if current.as_str() == "include" {
-            return Err(QueryError::new(
-                "`current: include` (the unfinished bucket) is not supported yet",
-            ));
-        }
-    }
+    let include_current = match argument(ctx, "current") {
+        Some(GqlValue::Enum(current)) => current.as_str() == "include",
+        _ => false,
+    };
     let stored =
         object_or_interface(deployment, &format!("{aggregation}_{interval}")).map_err(|_| {
             QueryError::new(format!(
                 "aggregation `{aggregation}` has no interval `{interval}`"
             ))
         })?;
-    let mut collection = collection_args(ctx, deployment, aggregation, Vec::new())?;
+    let mut collection = collection_args(ctx, deployment, aggregation, filters)?;
     if argument(ctx, "orderBy").is_none() {
         collection.order_by = Some("timestamp".to_string());
         if argument(ctx, "orderDirection").is_none() {
             collection.direction = sprig_store::OrderDirection::Descending;
         }
     }
-    let found = collection.run(deployment.store.as_ref(), &[stored], block.number)?;
+    let store = deployment.store.as_ref();
+    let found = if include_current {
+        let finished = Collection {
+            first: collection.window(),
+            skip: 0,
+            ..collection.clone()
+        };
+        let mut all = finished.run(store, &[stored], block)?;
+        let current = store
+            .current_buckets(&stored.name, &collection.filters, block)
+            .map_err(QueryError::store)?;
+        all.extend(tag(stored, current));
+        collection.page(all)
+    } else {
+        collection.run(store, &[stored], block)?
+    };
     Ok(Some(FieldValue::list(found.into_iter().map(|found| {
-        entity_value(deployment, aggregation, found, block.number)
+        entity_value(deployment, aggregation, found, block)
     }))))
 }
 
@@ -182,6 +219,19 @@ pub fn entity_field<'a>(
             let only_those = vec![Filter::In("id".to_string(), ids)];
             let collection = collection_args(ctx, deployment, target, only_those)?;
             run_collection(deployment, target, &collection, parent.block)
+        }
+        FieldPlan::DerivedAggregation {
+            aggregation,
+            dimension,
+        } => {
+            let points_back = Filter::Equal(dimension.clone(), stored("id").clone());
+            aggregation_buckets(
+                ctx,
+                deployment,
+                aggregation,
+                vec![points_back],
+                parent.block,
+            )
         }
         FieldPlan::Derived {
             field,

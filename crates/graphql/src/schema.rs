@@ -15,7 +15,7 @@ use async_graphql::dynamic::{
     ResolverContext, Scalar, Schema as DynamicSchema, Type, TypeRef,
 };
 use async_graphql::{Name, Value as GqlValue};
-use sprig_manifest::{BaseType, EntityType, FieldType};
+use sprig_manifest::{BaseType, EntityType, FieldType, Schema};
 
 use crate::api::Deployment;
 use crate::filter::filter_type_name;
@@ -64,7 +64,7 @@ pub(crate) fn build_schema(deployment: &Arc<Deployment>) -> Result<DynamicSchema
         types.add(order_by_type_name(&ty.name), order_by_enum(ty))?;
         types.add(filter_type_name(&ty.name), filter_input(deployment, ty))?;
         if ty.is_interface {
-            types.add(ty.name.clone(), interface_type(ty))?;
+            types.add(ty.name.clone(), interface_type(schema, ty))?;
         } else {
             types.add(ty.name.clone(), object_type(deployment, ty))?;
         }
@@ -292,12 +292,27 @@ fn collection_arguments(type_name: &str) -> [InputValue; 5] {
     ]
 }
 
-/// The entity type a list field holds, if it holds entities (then it takes collection
-/// arguments).
-fn collection_target(field: &sprig_manifest::Field) -> Option<&str> {
+/// The arguments of an aggregation's collections: `interval` and `current`, then those of
+/// every collection.
+fn aggregation_arguments(name: &str) -> Vec<InputValue> {
+    let mut arguments = vec![
+        InputValue::new("interval", TypeRef::named_nn(AGGREGATION_INTERVAL)),
+        InputValue::new("current", TypeRef::named(AGGREGATION_CURRENT)),
+    ];
+    arguments.extend(collection_arguments(name));
+    arguments
+}
+
+/// The arguments of a field of an entity type or interface: collection arguments if it is a
+/// list of entities, and also `interval` and `current` if the list is derived from an
+/// aggregation.
+fn field_arguments(schema: &Schema, field: &sprig_manifest::Field) -> Vec<InputValue> {
     match &field.field_type.base {
-        BaseType::Reference(target) if field.field_type.list => Some(target),
-        _ => None,
+        BaseType::Reference(target) if schema.aggregation(target).is_some() => {
+            aggregation_arguments(target)
+        }
+        BaseType::Reference(target) if field.field_type.list => collection_arguments(target).into(),
+        _ => Vec::new(),
     }
 }
 
@@ -306,30 +321,27 @@ fn object_type(deployment: &Arc<Deployment>, ty: &EntityType) -> Object {
     for interface in &ty.implements {
         object = object.implement(interface);
     }
+    let schema = &deployment.schema;
     for field in &ty.fields {
         let plan = FieldPlan::new(field, deployment);
         let deployment = Arc::clone(deployment);
         let mut out = resolved_field(&field.name, output_type(&field.field_type), move |ctx| {
             resolve::entity_field(ctx, &deployment, &plan)
         });
-        if let Some(target) = collection_target(field) {
-            for argument in collection_arguments(target) {
-                out = out.argument(argument);
-            }
+        for argument in field_arguments(schema, field) {
+            out = out.argument(argument);
         }
         object = object.field(out);
     }
     object
 }
 
-fn interface_type(ty: &EntityType) -> Interface {
+fn interface_type(schema: &Schema, ty: &EntityType) -> Interface {
     let mut interface = Interface::new(&ty.name);
     for field in &ty.fields {
         let mut out = InterfaceField::new(&field.name, output_type(&field.field_type));
-        if let Some(target) = collection_target(field) {
-            for argument in collection_arguments(target) {
-                out = out.argument(argument);
-            }
+        for argument in field_arguments(schema, field) {
+            out = out.argument(argument);
         }
         interface = interface.field(out);
     }
@@ -391,16 +403,8 @@ fn aggregation_field(deployment: &Arc<Deployment>, ty: &EntityType) -> (String, 
     let (deployment, name) = (Arc::clone(deployment), ty.name.clone());
     let mut field = resolved_field(&plural, TypeRef::named_nn_list_nn(&ty.name), move |ctx| {
         resolve::aggregation_collection(ctx, &deployment, &name)
-    })
-    .argument(InputValue::new(
-        "interval",
-        TypeRef::named_nn(AGGREGATION_INTERVAL),
-    ))
-    .argument(InputValue::new(
-        "current",
-        TypeRef::named(AGGREGATION_CURRENT),
-    ));
-    for argument in collection_arguments(&ty.name) {
+    });
+    for argument in aggregation_arguments(&ty.name) {
         field = field.argument(argument);
     }
     field = field

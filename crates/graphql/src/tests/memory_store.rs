@@ -105,7 +105,9 @@ impl QueryStore for MemoryStore {
 
     /// Aggregations are computed by the SQL stores; their tests cover `current: include`.
     fn current_buckets(&self, interval_type: &str, _: &[Filter], _: u64) -> Result<Vec<Entity>> {
-        anyhow::bail!("the in-memory store does not compute the current bucket of `{interval_type}`")
+        anyhow::bail!(
+            "the in-memory store does not compute the current bucket of `{interval_type}`"
+        )
     }
 }
 
