@@ -63,7 +63,10 @@ fn bad_graft_bases_and_blocks_are_refused() {
     };
     for base in ["my-subgraph", "subgraphs", "Qm/x", &"Q".repeat(47)] {
         let e = err(&format!("graft:\n  base: \"{base}\"\n  block: 1\n"));
-        assert!(e.contains("`graft.base` must be a deployment id"), "{base}: {e}");
+        assert!(
+            e.contains("`graft.base` must be a deployment id"),
+            "{base}: {e}"
+        );
     }
     let e = err("graft:\n  base: Qm1\n  block: -1\n");
     assert!(

@@ -129,6 +129,43 @@ pub struct DeploymentStatus {
     pub earliest_block: u64,
 }
 
+/// Where a new deployment comes from, for [`Store::deployment_from`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeploymentOrigin {
+    /// The deployment's id: graph-node knows a deployment by the IPFS hash of its manifest
+    /// (`Qm...`, printed by `graph build --ipfs` and `graph deploy`). Recorded so that other
+    /// subgraphs' `graft.base` can name this deployment.
+    pub id: Option<String>,
+    /// Start from a copy of another deployment's data (only when the deployment is created).
+    pub graft: Option<GraftBase>,
+}
+
+/// The base of a graft: the new deployment starts with `base`'s entities, data sources and
+/// proof-of-indexing digests as of `block`, and its head at `block`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraftBase {
+    /// The base deployment's name, in the same database.
+    pub base: String,
+    /// The graft block (hash and timestamp from the chain: the base may not have stored it).
+    pub block: BlockPtr,
+    /// Unix timestamp (seconds) of `block`.
+    pub timestamp: u64,
+    /// graph-node's rule: the base must be at least this many blocks past `block`, so that no
+    /// reorg can change what is copied.
+    pub reorg_threshold: u64,
+}
+
+/// A deployment as listed by [`Store::deployments`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeploymentSummary {
+    /// The name (in the GraphQL URL).
+    pub name: String,
+    /// The id recorded with [`DeploymentOrigin::id`], if any.
+    pub id: Option<String>,
+    /// For a grafted deployment: the base's name and the graft block.
+    pub graft: Option<(String, u64)>,
+}
+
 /// What [`WritableStore::prune`] removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PruneReport {
@@ -367,6 +404,35 @@ impl Store {
             Store::Sqlite(store) => Deployment::Sqlite(store.deployment(name, schema)?),
             Store::Postgres(store) => Deployment::Postgres(store.deployment(name, schema)?),
         })
+    }
+
+    /// Like [`deployment`](Self::deployment), but a deployment created here records
+    /// `origin.id` and, for `origin.graft`, starts from a copy of the base's data (in the same
+    /// transaction, after graph-node's checks of the base and of the schemas' compatibility).
+    /// An existing deployment is opened as it is (never copied into again); a given id is
+    /// recorded.
+    pub fn deployment_from(
+        &self,
+        name: &str,
+        schema: Arc<Schema>,
+        origin: &DeploymentOrigin,
+    ) -> Result<Deployment> {
+        Ok(match self {
+            Store::Sqlite(store) => {
+                Deployment::Sqlite(store.deployment_from(name, schema, origin)?)
+            }
+            Store::Postgres(store) => {
+                Deployment::Postgres(store.deployment_from(name, schema, origin)?)
+            }
+        })
+    }
+
+    /// Every deployment in this database with its id and graft point, sorted by name.
+    pub fn deployments(&self) -> Result<Vec<DeploymentSummary>> {
+        match self {
+            Store::Sqlite(store) => store.deployments(),
+            Store::Postgres(store) => store.deployments(),
+        }
     }
 
     /// Opens an existing deployment with the schema it was created with.

@@ -1537,6 +1537,7 @@ macro_rules! on_both_backends {
 }
 
 mod aggregations;
+mod graft;
 
 on_both_backends!(
     writes_a_block_atomically_with_its_head,

@@ -21,6 +21,8 @@ use sprig_manifest::Schema;
 use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
 use self::connection::{Connection, PgDb};
+use crate::sql::graft;
+use crate::{DeploymentOrigin, DeploymentSummary};
 use crate::sql::layout::Layout;
 use crate::sql::{int, meta, query, rollup, write, Db, Dialect, Row};
 use crate::{
@@ -110,6 +112,16 @@ impl PostgresStore {
     /// The deployment `name`, created with `schema` if it does not exist yet. An existing
     /// deployment must have been created with the same schema.
     pub fn deployment(&self, name: &str, schema: Arc<Schema>) -> Result<PostgresDeployment> {
+        self.deployment_from(name, schema, &DeploymentOrigin::default())
+    }
+
+    /// See [`crate::Store::deployment_from`].
+    pub fn deployment_from(
+        &self,
+        name: &str,
+        schema: Arc<Schema>,
+        origin: &DeploymentOrigin,
+    ) -> Result<PostgresDeployment> {
         if name.is_empty() {
             bail!("a deployment name must not be empty");
         }
@@ -117,8 +129,9 @@ impl PostgresStore {
         let (id, layout) = {
             let name = name.to_string();
             let schema = Arc::clone(&schema);
+            let origin = origin.clone();
             self.shared.admin.run(move |db| {
-                db.transaction(|db| create_deployment(db, &name, &schema, &location))
+                db.transaction(|db| create_deployment(db, &name, &schema, &origin, &location))
             })?
         };
         Ok(PostgresDeployment {
@@ -151,6 +164,11 @@ impl PostgresStore {
     /// The names of the deployments in this database, sorted.
     pub fn deployment_names(&self) -> Result<Vec<String>> {
         self.shared.admin.run(meta::names)
+    }
+
+    /// Every deployment with its id and graft point, sorted by name.
+    pub fn deployments(&self) -> Result<Vec<DeploymentSummary>> {
+        self.shared.admin.run(graft::summaries)
     }
 }
 
@@ -190,6 +208,8 @@ fn init(db: &mut PgDb) -> Result<()> {
                earliest_block INT8 NOT NULL DEFAULT 0
              )",
         )?;
+        // Added without a version bump: older versions ignore the table.
+        db.batch(graft::info_ddl(Dialect::Postgres))?;
         let version = db.first("SELECT version FROM sprig.format", &[])?;
         match version.map(|row| Row(&row).int(0)).transpose()? {
             None => {
@@ -223,6 +243,7 @@ fn create_deployment(
     db: &mut PgDb,
     name: &str,
     schema: &Schema,
+    origin: &DeploymentOrigin,
     location: &str,
 ) -> Result<(i64, Layout)> {
     db.execute(
@@ -234,6 +255,7 @@ fn create_deployment(
         Dialect::Postgres,
         name,
         schema,
+        origin,
         location,
         "use another --name, or drop it to start over",
     )

@@ -6,23 +6,27 @@ use anyhow::{anyhow, bail, ensure, Context, Result};
 use sprig_manifest::Schema;
 use sprig_value::BlockPtr;
 
+use super::graft;
 use super::layout::{self, Layout};
 use super::{blob, codec, int, nullable, text, Db, Dialect, Row};
-use crate::{DeploymentStatus, StoredDataSource, SubgraphFailure};
+use crate::{DeploymentOrigin, DeploymentStatus, StoredDataSource, SubgraphFailure};
 
 /// Finds deployment `name`, which must have been created with `schema`, or creates it with its
-/// tables; runs inside the caller's transaction. `location` names the database and `remedy`
-/// says what to do, in the error for a different schema.
+/// tables (and, for a graft, the copy of its base's data: `origin.graft` matters only here);
+/// runs inside the caller's transaction. `origin.id`, if given, is recorded either way.
+/// `location` names the database and `remedy` says what to do, in the error for a different
+/// schema.
 pub(crate) fn find_or_create(
     db: &mut impl Db,
     dialect: Dialect,
     name: &str,
     schema: &Schema,
+    origin: &DeploymentOrigin,
     location: &str,
     remedy: &str,
 ) -> Result<(i64, Layout)> {
     let description = layout::describe(schema);
-    match find(db, name)? {
+    let (id, layout) = match find(db, name)? {
         Some((id, stored)) => {
             if stored != description {
                 bail!(
@@ -30,7 +34,7 @@ pub(crate) fn find_or_create(
                     layout::first_difference(&stored, &description)
                 );
             }
-            Ok((id, Layout::new(dialect, id, schema)?))
+            (id, Layout::new(dialect, id, schema)?)
         }
         None => {
             let id = create(db, name, &description, &schema.sdl)?;
@@ -40,9 +44,21 @@ pub(crate) fn find_or_create(
                     format!("cannot create the tables of deployment `{name}`: {statement}")
                 })?;
             }
-            Ok((id, layout))
+            if let Some(graft) = &origin.graft {
+                graft::copy(db, dialect, id, &layout, schema, graft).with_context(|| {
+                    format!(
+                        "cannot graft `{name}` onto `{}` at block {} in {location}",
+                        graft.base, graft.block.number
+                    )
+                })?;
+            }
+            (id, layout)
         }
+    };
+    if let Some(hash) = &origin.id {
+        graft::set_hash(db, id, hash)?;
     }
+    Ok((id, layout))
 }
 
 /// Brings every deployment's tables from format version 2 to 3 (see

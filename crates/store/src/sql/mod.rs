@@ -1,7 +1,7 @@
 //! The relational model both backends share: how entity types become tables (`layout.rs`), how
 //! values become SQL values (`codec.rs`, `numeric.rs`), the SQL of queries (`query.rs`), block
-//! commits and reverts (`write.rs`), aggregations' buckets (`rollup.rs`) and the metadata tables
-//! (`meta.rs`).
+//! commits and reverts (`write.rs`), aggregations' buckets (`rollup.rs`), the metadata tables
+//! (`meta.rs`) and grafting, the copy of another deployment's data (`graft.rs`).
 //!
 //! Shared SQL is written once, in SQLite's `?N` parameter style, and runs through [`Db`], which
 //! each backend implements for its connections (PostgreSQL's translates `?N` to `$N`). Values
@@ -11,6 +11,7 @@
 //! code asks [`Dialect`].
 
 pub(crate) mod codec;
+pub(crate) mod graft;
 pub(crate) mod layout;
 pub(crate) mod meta;
 pub(crate) mod numeric;

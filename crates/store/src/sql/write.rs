@@ -122,6 +122,7 @@ pub(crate) fn revert_to(
         block.number,
         status.earliest_block
     );
+    super::graft::check_revert(db, deployment, block)?;
     let number = block_number(block.number)?;
     for table in layout.tables() {
         // Delete first: a reopened version can then never meet a newer current version of its id.

@@ -82,6 +82,16 @@ impl SqliteStore {
     /// The deployment `name`, created with `schema` if it does not exist yet. An existing
     /// deployment must have been created with the same schema.
     pub fn deployment(&self, name: &str, schema: Arc<Schema>) -> Result<SqliteDeployment> {
+        self.deployment_from(name, schema, &DeploymentOrigin::default())
+    }
+
+    /// See [`crate::Store::deployment_from`].
+    pub fn deployment_from(
+        &self,
+        name: &str,
+        schema: Arc<Schema>,
+        origin: &DeploymentOrigin,
+    ) -> Result<SqliteDeployment> {
         if name.is_empty() {
             bail!("a deployment name must not be empty");
         }
@@ -92,6 +102,7 @@ impl SqliteStore {
             Dialect::Sqlite,
             name,
             &schema,
+            origin,
             &self.path().display().to_string(),
             "use another --name, or delete the database file to start over",
         )?;
@@ -130,6 +141,11 @@ impl SqliteStore {
     /// The names of the deployments in this database, sorted.
     pub fn deployment_names(&self) -> Result<Vec<String>> {
         meta::names(&mut SqliteDb(&self.connections.writer()))
+    }
+
+    /// Every deployment with its id and graft point, sorted by name.
+    pub fn deployments(&self) -> Result<Vec<DeploymentSummary>> {
+        graft::summaries(&mut SqliteDb(&self.connections.writer()))
     }
 }
 
@@ -234,6 +250,8 @@ fn init(conn: &Connection) -> Result<()> {
             "the database has layout version {other}, but this version of Sprig understands only version {FORMAT_VERSION}; use a matching Sprig or another database file"
         ),
     }
+    // Added without a version bump: older versions ignore the table.
+    conn.execute_batch(graft::info_ddl(Dialect::Sqlite))?;
     Ok(())
 }
 
