@@ -31,6 +31,23 @@ const FAILURES: &[(&str, &str)] = &[
     ("fails_json_u64_negative", "-1"),
     ("fails_json_bigint_fraction", "1.5"),
     (
+        "fails_string_to_h160_not_hex",
+        "Failed to convert string to Address: '0xzz00000000000000000000000000000000000000'",
+    ),
+    (
+        "fails_string_to_h160_short",
+        "Failed to convert string to Address: '0x1234'",
+    ),
+    (
+        "fails_string_to_h160_long",
+        "Failed to convert string to Address: '0x000000000000000000000000000000000000000001'",
+    ),
+    (
+        "fails_arweave_transaction_data",
+        "`arweave.transactionData` has been removed.",
+    ),
+    ("fails_box_profile", "`box.profile` has been removed."),
+    (
         "fails_log_critical",
         "Critical error logged in mapping with log message: stop at here",
     ),

@@ -48,3 +48,20 @@ export function test_log_levels(block: ethereum.Block): void {
 export function fails_log_critical(block: ethereum.Block): void {
   log.critical("stop at {}", ["here"]);
 }
+
+// Removed from graph-ts but still linked by graph-node, failing deterministically: an old
+// mapping that imports them loads, and fails only if it calls them.
+declare namespace arweave {
+  function transactionData(txId: string): Bytes | null;
+}
+declare namespace box {
+  function profile(address: string): Bytes | null;
+}
+
+export function fails_arweave_transaction_data(block: ethereum.Block): void {
+  arweave.transactionData("Kz2bXn1cI3nGJMq6KqvKKpSyE3pDAO5l4TqL9zWAtNM");
+}
+
+export function fails_box_profile(block: ethereum.Block): void {
+  box.profile("0x0000000000000000000000000000000000000001");
+}

@@ -1,5 +1,5 @@
 // typeConversion.*, json.*, crypto.keccak256 and UTF-16 strings.
-import { Bytes, BigInt, crypto, ethereum, json, JSONValue } from "@graphprotocol/graph-ts";
+import { Address, Bytes, BigInt, crypto, ethereum, json, JSONValue } from "@graphprotocol/graph-ts";
 import { Output } from "../generated/schema";
 import { eq, ok } from "./check";
 
@@ -72,4 +72,39 @@ export function fails_json_u64_negative(block: ethereum.Block): void {
 
 export function fails_json_bigint_fraction(block: ethereum.Block): void {
   json.fromString("1.5").toBigInt();
+}
+
+export function test_json_f64(block: ethereum.Block): void {
+  // graph-node parses a JSON number's text with Rust's `f64::from_str`: correctly rounded,
+  // infinity beyond f64's range, zero below it.
+  ok("fraction", json.fromString("1.5").toF64() == 1.5);
+  ok("negative", json.fromString("-0.25").toF64() == -0.25);
+  ok("0.1 rounds to the nearest f64", json.fromString("0.1").toF64() == 0.1);
+  ok("integer", json.fromString("42").toF64() == 42.0);
+  ok("exponent", json.fromString("1e300").toF64() == 1e300);
+  ok("integer beyond u64", json.fromString("123456789012345678901234567890").toF64() == 1.2345678901234568e29);
+  ok("smallest subnormal", json.fromString("5e-324").toF64() == 5e-324);
+  ok("beyond f64 is infinity", json.fromString("1e400").toF64() == Infinity);
+  ok("below f64 is negative infinity", json.fromString("-1e400").toF64() == -Infinity);
+  ok("underflow is zero", json.fromString("1e-400").toF64() == 0.0);
+}
+
+export function test_string_to_h160(block: ethereum.Block): void {
+  // No checksum check: any mix of cases, with or without `0x`.
+  eq("0x and mixed case", Address.fromString("0xDEADbeef000000000000000000000000000000Aa").toHexString(),
+    "0xdeadbeef000000000000000000000000000000aa");
+  eq("no 0x", Address.fromString("deadbeef00000000000000000000000000000001").toHexString(),
+    "0xdeadbeef00000000000000000000000000000001");
+}
+
+export function fails_string_to_h160_not_hex(block: ethereum.Block): void {
+  Address.fromString("0xzz00000000000000000000000000000000000000");
+}
+
+export function fails_string_to_h160_short(block: ethereum.Block): void {
+  Address.fromString("0x1234");
+}
+
+export function fails_string_to_h160_long(block: ethereum.Block): void {
+  Address.fromString("0x000000000000000000000000000000000000000001");
 }
