@@ -335,6 +335,7 @@ impl Manifest {
                 KNOWN_FEATURES.join(", ")
             );
         }
+        self.check_min_spec_versions()?;
         self.check_declared_calls()?;
         self.check_aggregations()?;
         self.check_graft_feature()?;
@@ -368,6 +369,40 @@ impl Manifest {
                  manifest: `graft:` (base `{}`, block {}) needs `features: [grafting]`",
                 graft.base,
                 graft.block
+            );
+        }
+        Ok(())
+    }
+
+    /// graph-node's per-data-source minimum specVersions (`min_spec_version`): `polling` and
+    /// `once` block handlers need 0.0.8, topic1-3 filters on event handlers 1.2.0. As in
+    /// graph-node, only the static data sources are checked.
+    fn check_min_spec_versions(&self) -> Result<()> {
+        for ds in &self.data_sources {
+            let mapping = &ds.mapping;
+            let block_filters = mapping.block_handlers.iter().any(|h| {
+                matches!(
+                    h.filter,
+                    BlockHandlerFilter::Polling(_) | BlockHandlerFilter::Once
+                )
+            });
+            let topic_filters = mapping
+                .event_handlers
+                .iter()
+                .any(|h| h.topic_filters.iter().any(|t| !t.is_empty()));
+            let (required, why) = if topic_filters {
+                (Version(1, 2, 0), "topic1-3 filters on event handlers")
+            } else if block_filters {
+                (Version(0, 0, 8), "`polling` or `once` block handlers")
+            } else {
+                continue;
+            };
+            ensure!(
+                self.spec_version >= required,
+                "the subgraph uses spec version {}, but data source `{}` requires at least \
+                 version {required} ({why}); raise `specVersion`",
+                self.spec_version,
+                ds.name
             );
         }
         Ok(())
