@@ -24,8 +24,8 @@ examples=()
 for d in "$tmp"/examples/*/; do [[ -f "$d/subgraph.yaml" ]] && examples+=("$d"); done
 for d in "$tmp"/examples/public/*/; do [[ -x "$d/build.sh" ]] && examples+=("$d"); done
 "$tmp/scripts/build-examples.sh" "${examples[@]}" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
-# An example whose toolchain cannot be installed here (legacy-erc20's AssemblyScript 0.6 comes
-# from git) is not rebuilt, so its committed build is not checked: say so.
+# An example whose toolchain cannot be installed here (legacy-erc20's, if its vendored
+# AssemblyScript 0.6 were missing) is not rebuilt, so its committed build is not checked: say so.
 grep -h "committed build left as is" "$tmp/build.log" >&2 || true
 rm "$tmp/build.log"
 

@@ -10,10 +10,10 @@
 # Node; re-running gives byte-identical outputs. scripts/build-examples.sh calls this.
 #
 # The toolchains go into this folder's own node_modules/ folders, never the repository's.
-# AssemblyScript 0.6 is not on the npm registry: it is packed from a git repository holding the
-# commit, taken from $ASSEMBLYSCRIPT_GIT (a local clone or mirror) or cloned from GitHub. Without
-# either, the build is skipped with a message and the committed outputs are left as they are (this
-# is how scripts/check-examples-built.sh treats a machine without the toolchain).
+# AssemblyScript 0.6 is not on the npm registry: it is committed, packed, in .toolchain/ (see its
+# README.md). If that file is removed, it is packed again from a git repository holding the
+# commit, taken from $ASSEMBLYSCRIPT_GIT (a local clone or mirror) or cloned from GitHub; without
+# either, the build is skipped with a message and the committed outputs are left as they are.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
