@@ -309,6 +309,11 @@ pub enum Filter {
     And(Vec<Filter>),
     /// At least one filter holds; an empty list never holds.
     Or(Vec<Filter>),
+    /// The entity type's `@fulltext` search `.0` (its query field's name) matches the text `.1`,
+    /// in PostgreSQL's `to_tsquery` syntax (`&`, `|`, `!`, `<->`, `:*`). A query whose
+    /// `order_by` is the search's name is ordered by rank, as graph-node orders it: ascending
+    /// (best matches last), then by id.
+    Fulltext(String, String),
 }
 
 /// A collection query against one entity type, as built from GraphQL arguments.

@@ -1537,6 +1537,7 @@ macro_rules! on_both_backends {
 }
 
 mod aggregations;
+mod fulltext;
 mod graft;
 
 on_both_backends!(

@@ -34,6 +34,7 @@ use anyhow::{anyhow, bail, Result};
 use sprig_manifest::{Aggregation, AggregationInterval, BaseType, EntityType, ScalarType, Schema};
 use sprig_value::IdType;
 
+use super::fulltext::{self, FulltextIndex};
 use super::Dialect;
 use crate::validation::type_name;
 
@@ -135,6 +136,8 @@ pub(crate) struct Table {
     pub columns: Vec<Column>,
     /// `id` and then `columns`, for SELECT.
     pub select_list: String,
+    /// The `@fulltext` searches over this type, in declaration order.
+    pub fulltexts: Vec<FulltextIndex>,
     /// The current version: binds `?1` id.
     pub current_sql: String,
     /// The current version if onchain handlers may see it (causality region 0): binds `?1` id.
@@ -308,7 +311,15 @@ impl Table {
                 column.sql
             ));
         }
+        for search in &self.fulltexts {
+            ddl.extend(search.ddl(self.dialect, name, |suffix| index(suffix)));
+        }
         ddl
+    }
+
+    /// The `@fulltext` search named `name` (its query field) over this table.
+    pub(crate) fn fulltext(&self, name: &str) -> Option<&FulltextIndex> {
+        self.fulltexts.iter().find(|f| f.name == name)
     }
 
     /// The quoted name of one of the table's indexes. PostgreSQL keeps index names per schema
@@ -534,6 +545,20 @@ impl Layout {
         ddl
     }
 
+    /// The statements that add the `@fulltext` searches to a deployment created before Sprig
+    /// kept them (it ignored `_Schema_` then): their columns or tables, indexes and triggers,
+    /// then the documents of the rows already stored.
+    pub(crate) fn add_fulltexts(&self) -> Vec<String> {
+        let mut ddl = Vec::new();
+        for table in &self.tables {
+            for search in &table.fulltexts {
+                ddl.extend(search.ddl(self.dialect, &table.sql, |s| table.index_name(s)));
+                ddl.extend(search.backfill(self.dialect, &table.sql));
+            }
+        }
+        ddl
+    }
+
     /// The table of an entity type, or an error naming it.
     pub(crate) fn require(&self, entity_type: &str, schema: &Schema) -> Result<&Table> {
         self.table(entity_type).ok_or_else(|| {
@@ -613,6 +638,10 @@ fn table(
         .chain(columns.iter().map(|c| c.sql.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
+    let fulltexts = schema
+        .fulltexts_of(&entity_type.name)
+        .map(|f| FulltextIndex::new(dialect, f, &sql, &columns))
+        .collect::<Result<Vec<_>>>()?;
     let current = if entity_type.immutable {
         ""
     } else {
@@ -630,6 +659,7 @@ fn table(
         insert_sql: Default::default(),
         close_sql: Default::default(),
         select_list,
+        fulltexts,
         sql,
         id,
         columns,
@@ -709,7 +739,19 @@ pub(crate) fn describe(schema: &Schema) -> String {
         }
         out.push_str("}\n");
     }
+    // Likewise only schemas with `@fulltext` directives.
+    for search in &schema.fulltexts {
+        fulltext::describe(search, &mut out);
+    }
     out
+}
+
+/// The description of `schema` as Sprig stored it before it kept `@fulltext` searches: a
+/// deployment stored with it only lacks their columns or tables ([`Layout::add_fulltexts`]).
+pub(crate) fn describe_without_fulltexts(schema: &Schema) -> String {
+    let mut without = schema.clone();
+    without.fulltexts.clear();
+    describe(&without)
 }
 
 /// Describes where two schema descriptions first differ, for the mismatch error.

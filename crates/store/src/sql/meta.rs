@@ -27,6 +27,25 @@ pub(crate) fn find_or_create(
 ) -> Result<(i64, Layout)> {
     let description = layout::describe(schema);
     let (id, layout) = match find(db, name)? {
+        Some((id, stored))
+            if stored != description
+                && !schema.fulltexts.is_empty()
+                && stored == layout::describe_without_fulltexts(schema) =>
+        {
+            // Created before Sprig kept `@fulltext` searches: add them, with the documents of
+            // the rows already stored.
+            let layout = Layout::new(dialect, id, schema)?;
+            for statement in layout.add_fulltexts() {
+                db.batch(&statement).with_context(|| {
+                    format!("cannot add the @fulltext searches of deployment `{name}`: {statement}")
+                })?;
+            }
+            db.execute(
+                "UPDATE deployments SET schema = ?1 WHERE id = ?2",
+                &[text(&description), int(id)],
+            )?;
+            (id, layout)
+        }
         Some((id, stored)) => {
             if stored != description {
                 bail!(

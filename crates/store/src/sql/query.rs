@@ -14,6 +14,7 @@ use sprig_manifest::Schema;
 use sprig_value::{from_hex, BigDecimal, BigInt, Entity, EntityKey, Id, Value};
 
 use super::codec;
+use super::fulltext::FulltextIndex;
 use super::layout::{Column, ColumnType, Layout, Table, CAUSALITY_REGION};
 use super::numeric;
 use super::{Db, Dialect, Param, SqlValue};
@@ -242,6 +243,13 @@ impl Builder<'_> {
             } => self.like(field, &format!("%{suffix}"), *case_insensitive, *negated),
             Filter::And(filters) => self.junction(filters, " AND ", "TRUE"),
             Filter::Or(filters) => self.junction(filters, " OR ", "FALSE"),
+            Filter::Fulltext(name, text) => {
+                let table = self.table;
+                let search = fulltext_search(table, name)?;
+                search.condition(table.dialect, text, &mut |text| {
+                    self.param(SqlValue::Text(text))
+                })
+            }
         }
     }
 
@@ -419,7 +427,7 @@ impl Builder<'_> {
         })
     }
 
-    fn order_by(&self, query: &EntityQuery) -> Result<String> {
+    fn order_by(&mut self, query: &EntityQuery) -> Result<String> {
         let (dir, nulls) = match query.order_direction {
             // Postgres sorts nulls as larger than any value.
             OrderDirection::Ascending => ("ASC", "LAST"),
@@ -427,6 +435,25 @@ impl Builder<'_> {
         };
         match query.order_by.as_deref() {
             None | Some("id") => Ok(format!("e.id {dir}")),
+            Some(name) if self.table.fulltext(name).is_some() => {
+                let text = query
+                    .filters
+                    .iter()
+                    .find_map(|f| match f {
+                        Filter::Fulltext(search, text) if search == name => Some(text),
+                        _ => None,
+                    })
+                    .ok_or_else(|| {
+                        anyhow!("ordering by the rank of `{name}` needs a `{name}` search filter")
+                    })?;
+                let table = self.table;
+                table
+                    .fulltext(name)
+                    .unwrap()
+                    .order_by(table.dialect, text, &mut |text| {
+                        self.param(SqlValue::Text(text))
+                    })
+            }
             Some(field) => {
                 let column = self.column(field)?;
                 if column.list {
@@ -436,6 +463,13 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// The `@fulltext` search `name` over `table`, or an error naming it.
+fn fulltext_search<'a>(table: &'a Table, name: &str) -> Result<&'a FulltextIndex> {
+    table
+        .fulltext(name)
+        .ok_or_else(|| anyhow!("`{}` has no @fulltext search `{name}`", table.entity_type))
 }
 
 /// A filter value for a scalar column, as a parameter. Numbers of either big type compare
