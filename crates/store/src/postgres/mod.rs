@@ -22,13 +22,13 @@ use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
 use self::connection::{Connection, PgDb};
 use crate::sql::graft;
-use crate::{DeploymentOrigin, DeploymentSummary};
 use crate::sql::layout::Layout;
 use crate::sql::{int, meta, query, rollup, write, Db, Dialect, Row};
 use crate::{
     BlockWrite, DeploymentStatus, EntityQuery, EntityReader, Filter, PruneReport, QueryStore,
     StoredDataSource, WritableStore,
 };
+use crate::{DeploymentOrigin, DeploymentSummary};
 
 /// The version of Sprig's layout in a database, kept in `sprig.format`; bump it when the layout
 /// changes incompatibly.

@@ -18,12 +18,12 @@ use sprig_value::{BlockPtr, Entity, EntityKey, Id};
 
 use crate::sql::graft;
 use crate::sql::layout::{Layout, Table};
-use crate::{DeploymentOrigin, DeploymentSummary};
 use crate::sql::{meta, query, rollup, write, Db, Dialect, Param, SqlValue, UniqueViolation};
 use crate::{
     BlockWrite, DeploymentStatus, EntityQuery, EntityReader, Filter, PruneReport, QueryStore,
     StoredDataSource, WritableStore,
 };
+use crate::{DeploymentOrigin, DeploymentSummary};
 
 /// How long a connection waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

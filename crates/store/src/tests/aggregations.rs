@@ -7,9 +7,7 @@ use sprig_manifest::{AggregationInterval, Schema};
 use sprig_value::{BigInt, Entity, EntityKey, Id, Value};
 
 use super::{block, dec, entity, ptr, Backend, TestDb};
-use crate::{
-    EntityModification, EntityQuery, Filter, OrderDirection, QueryStore, WritableStore,
-};
+use crate::{EntityModification, EntityQuery, Filter, OrderDirection, QueryStore, WritableStore};
 
 const SDL: &str = r#"
     type Trade @entity(timeseries: true) {
