@@ -1,5 +1,6 @@
 //! `sprig`: index a subgraph built by graph-cli from an Ethereum node, and serve it over GraphQL.
 
+mod graft;
 mod progress;
 
 use std::net::SocketAddr;
@@ -53,7 +54,7 @@ struct PoiArgs {
     #[arg(long)]
     block: Option<u64>,
     /// The deployment id hashed into the proof (graph-node uses the manifest's IPFS hash)
-    /// [default: the subgraph's name].
+    /// [default: the id recorded with `sprig index --deployment-id`, else the subgraph's name].
     #[arg(long)]
     deployment: Option<String>,
     /// The indexer's address (0x-hex, 20 bytes) [default: none].
@@ -113,8 +114,19 @@ struct SubgraphArgs {
     #[arg(long)]
     no_wasm_cache: bool,
     /// The deepest chain reorganisation to follow by reverting; a deeper one stops indexing.
+    /// A graft's base must be this many blocks past the graft block (graph-node's rule).
     #[arg(long, default_value_t = 250)]
     reorg_threshold: u64,
+    /// This deployment's id, as graph-node knows it: the IPFS hash of the manifest that
+    /// `graph build --ipfs` / `graph deploy` print (`Qm...`). Recorded, so that another
+    /// subgraph's `graft.base` finds this one, and used by `sprig poi`.
+    #[arg(long)]
+    deployment_id: Option<String>,
+    /// The deployment (by name, in the same database) that the manifest's `graft.base` means,
+    /// when no deployment was recorded under that id [default: the deployment whose recorded
+    /// id, else whose name, is `graft.base`].
+    #[arg(long)]
+    graft_base: Option<String>,
     /// IPFS HTTP gateway for `ipfs.cat` / `ipfs.getBlock` / `ipfs.map` (e.g.
     /// http://127.0.0.1:8080); blocks are fetched raw and verified against their CIDs, so any
     /// gateway will do.
@@ -270,8 +282,16 @@ async fn prepare(args: &SubgraphArgs, until: Option<u64>) -> Result<Prepared> {
             .to_string()
     });
     let store = open_store(&db)?;
-    let deployment = store.deployment(&name, manifest.schema.clone())?;
     let rpc = RpcClient::connect(&args.rpc)?;
+    let request = graft::Request {
+        name: &name,
+        deployment_id: args.deployment_id.as_deref(),
+        graft_base: args.graft_base.as_deref(),
+        reorg_threshold: args.reorg_threshold,
+        db: &db,
+    };
+    let origin = graft::origin(&manifest, &store, &rpc, &request).await?;
+    let deployment = store.deployment_from(&name, manifest.schema.clone(), &origin)?;
     let mut config = RuntimeConfig::default();
     if let Some(gas) = args.gas_limit {
         config.gas_limit = gas;
@@ -452,8 +472,16 @@ async fn poi(args: PoiArgs) -> Result<std::process::ExitCode> {
         })
         .transpose()?;
     let regions = deployment.poi_digests(number)?;
+    let recorded = store
+        .deployments()?
+        .into_iter()
+        .find(|d| d.name == args.name)
+        .and_then(|d| d.id);
     let digest = sprig_poi::finish_poi(
-        args.deployment.as_deref().unwrap_or(&args.name),
+        args.deployment
+            .as_deref()
+            .or(recorded.as_deref())
+            .unwrap_or(&args.name),
         hash,
         indexer,
         number,
@@ -478,9 +506,18 @@ async fn status(args: StatusArgs) -> Result<std::process::ExitCode> {
         println!("chain head: block {head}");
     }
     let mut healthy = true;
+    let summaries = store.deployments()?;
     for name in names {
         let status = store.open_deployment(&name)?.status()?;
         println!("{name}:");
+        if let Some(summary) = summaries.iter().find(|d| d.name == name) {
+            if let Some(id) = &summary.id {
+                println!("  deployment:   {id}");
+            }
+            if let Some((base, block)) = &summary.graft {
+                println!("  grafted onto: `{base}` at block {block}");
+            }
+        }
         match status.head {
             Some(head) => {
                 print!("  latest block: {}", head.number);
