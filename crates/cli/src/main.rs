@@ -127,6 +127,12 @@ struct SubgraphArgs {
     /// id, else whose name, is `graft.base`].
     #[arg(long)]
     graft_base: Option<String>,
+    /// The most blocks asked for in one `eth_getLogs` (graph-node's
+    /// `GRAPH_ETHEREUM_MAX_BLOCK_RANGE_SIZE`). The last block of every range is fetched, so a
+    /// chain whose history starts above the subgraph's start block (`anvil --number`) needs a
+    /// range that reaches past that gap [default: 2000].
+    #[arg(long)]
+    max_block_range: Option<u64>,
     /// IPFS HTTP gateway for `ipfs.cat` / `ipfs.getBlock` / `ipfs.map` (e.g.
     /// http://127.0.0.1:8080); blocks are fetched raw and verified against their CIDs, so any
     /// gateway will do.
@@ -364,6 +370,12 @@ fn indexer_config(args: &SubgraphArgs, until: Option<u64>) -> Result<IndexerConf
     };
     if let Some(retries) = args.max_retries {
         config.max_retries = retries;
+    }
+    if let Some(range) = args.max_block_range {
+        if range == 0 {
+            bail!("--max-block-range must be at least 1");
+        }
+        config.max_range = range;
     }
     if let Some(secs) = args.retry_backoff {
         let backoff = std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
