@@ -123,6 +123,29 @@ pub fn entity_collection<'a>(
     run_collection(deployment, type_name, &collection, block.number)
 }
 
+/// `tokenSearch(text, first, skip, block, where, subgraphError)`: the entities whose
+/// `@fulltext` search `name` matches `text` (PostgreSQL's `to_tsquery` syntax) and `where`,
+/// ordered as graph-node orders them: by rank ascending, then by id.
+pub fn fulltext_search<'a>(
+    ctx: &ResolverContext<'a>,
+    deployment: &Deployment,
+    name: &str,
+) -> Resolved<'a> {
+    let block = enter_top_level(ctx, deployment, false)?;
+    let search = deployment
+        .schema
+        .fulltext(name)
+        .ok_or_else(|| QueryError::new(format!("internal error: no @fulltext `{name}`")))?;
+    let text = match argument(ctx, "text") {
+        Some(GqlValue::String(text)) => text,
+        _ => return Err(QueryError::new("the `text` argument is required")),
+    };
+    let search_filter = Filter::Fulltext(name.to_string(), text);
+    let mut collection = collection_args(ctx, deployment, &search.entity, vec![search_filter])?;
+    collection.order_by = Some(name.to_string());
+    run_collection(deployment, &search.entity, &collection, block.number)
+}
+
 /// `stats(interval, current, skip, first, orderBy, orderDirection, where, block,
 /// subgraphError)`: the buckets of an aggregation at one interval.
 pub fn aggregation_collection<'a>(

@@ -103,6 +103,17 @@ pub(crate) fn build_schema(deployment: &Arc<Deployment>) -> Result<DynamicSchema
         }
         query = query.field(field);
     }
+    for search in &schema.fulltexts {
+        if let Some(other) = query_fields.insert(search.name.clone(), search.entity.clone()) {
+            bail!(
+                "the @fulltext field `{}` clashes with the query field `{}` of type `{other}`; \
+                 rename the @fulltext directive in schema.graphql",
+                search.name,
+                search.name
+            );
+        }
+        query = query.field(fulltext_field(deployment, search));
+    }
     let meta_deployment = Arc::clone(deployment);
     query = query.field(
         resolved_field("_meta", TypeRef::named(META), move |ctx| {
@@ -394,6 +405,27 @@ fn top_level_fields(deployment: &Arc<Deployment>, ty: &EntityType) -> [(String, 
         .argument(block_argument())
         .argument(error_policy_argument());
     [(singular, by_id), (plural, collection)]
+}
+
+/// A `@fulltext` search's query field, as graph-node's API schema has it:
+/// `tokenSearch(text: String!, first, skip, block, where, subgraphError): [Token!]!`, its
+/// results ordered by rank.
+fn fulltext_field(deployment: &Arc<Deployment>, search: &sprig_manifest::Fulltext) -> Field {
+    let (deployment, name) = (Arc::clone(deployment), search.name.clone());
+    resolved_field(
+        &search.name,
+        TypeRef::named_nn_list_nn(&search.entity),
+        move |ctx| resolve::fulltext_search(ctx, &deployment, &name),
+    )
+    .argument(InputValue::new("text", TypeRef::named_nn(TypeRef::STRING)))
+    .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).default_value(100))
+    .argument(InputValue::new("skip", TypeRef::named(TypeRef::INT)).default_value(0))
+    .argument(block_argument())
+    .argument(InputValue::new(
+        "where",
+        TypeRef::named(filter_type_name(&search.entity)),
+    ))
+    .argument(error_policy_argument())
 }
 
 /// An aggregation's only query field, the plural (graph-node has no lookup by id):

@@ -3,6 +3,7 @@
 
 mod aggregations;
 mod fixture;
+mod fulltext;
 mod http;
 mod memory_store;
 mod queries;
