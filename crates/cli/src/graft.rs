@@ -82,6 +82,7 @@ pub(crate) async fn origin(
         block: block.ptr(),
         timestamp: block.timestamp,
         reorg_threshold: request.reorg_threshold,
+        templates: manifest.templates.iter().map(|t| t.name.clone()).collect(),
     });
     Ok(origin)
 }

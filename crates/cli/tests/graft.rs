@@ -15,18 +15,32 @@ use support::*;
 const TRANSFERS: u32 = 40;
 const BASE_ID: &str = "QmSprigErc20GraftBase";
 
-/// Copies the erc20 example's build into `dir/build` with `top` added to its manifest.
-fn grafted_build(dir: &Path, top: &str) -> PathBuf {
-    let from = repo().join("examples/erc20/build");
-    let to = dir.join("build");
-    std::fs::create_dir_all(to.join("Token")).unwrap();
-    for file in ["schema.graphql", "Token/Token.abi.json", "Token/Token.wasm"] {
-        std::fs::copy(from.join(file), to.join(file)).unwrap();
+/// Copies `example`'s build into `dir/build` with `top` added to its manifest.
+fn example_build(example: &str, dir: &Path, top: &str) -> PathBuf {
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
     }
-    let manifest = std::fs::read_to_string(from.join("subgraph.yaml")).unwrap();
+    let from = repo().join("examples").join(example).join("build");
+    let to = dir.join("build");
+    copy_dir(&from, &to);
+    let manifest = std::fs::read_to_string(to.join("subgraph.yaml")).unwrap();
     let manifest = manifest.replacen("schema:\n", &format!("{top}schema:\n"), 1);
     std::fs::write(to.join("subgraph.yaml"), manifest).unwrap();
     to.join("subgraph.yaml")
+}
+
+/// Copies the erc20 example's build into `dir/build` with `top` added to its manifest.
+fn grafted_build(dir: &Path, top: &str) -> PathBuf {
+    example_build("erc20", dir, top)
 }
 
 fn index_as(
@@ -273,4 +287,112 @@ async fn graft_bases_resolve_or_are_explained() {
             && err.contains("subgraph.yaml"),
         "{err}"
     );
+}
+
+/// The factory example: pairs created from a template before the graft block keep being
+/// indexed after it (their data sources are copied), new ones are created after it, and the
+/// block handler goes on from the graft block; the grafted subgraph equals the base.
+#[tokio::test(flavor = "multi_thread")]
+async fn grafted_factory_keeps_its_data_sources() {
+    let anvil = anvil();
+    let summary = emit("factory", anvil.url(), 30);
+    let last = summary["lastBlock"].as_u64().unwrap();
+    let graft_block = last / 2;
+    let dbs = Databases::new(Backend::Sqlite);
+    let db = dbs.create("factory.sqlite");
+    assert_ok(&index_as(
+        &manifest("factory"),
+        "factory",
+        anvil.url(),
+        &db,
+        last,
+        &["--deployment-id", "QmFactoryBase"],
+    ));
+    let top =
+        format!("features: [grafting]\ngraft:\n  base: QmFactoryBase\n  block: {graft_block}\n");
+    let grafted = example_build("factory", dbs.dir(), &top);
+    let out = index_as(
+        &grafted,
+        "grafted",
+        anvil.url(),
+        &db,
+        last,
+        &["--reorg-threshold", "3"],
+    );
+    assert_ok(&out);
+
+    let server = serve(&db);
+    let state = |name: &'static str, block: Option<u64>| {
+        let server = &server;
+        async move {
+            let at = block.map_or(String::new(), |n| format!(", block: {{ number: {n} }}"));
+            server
+                .query(
+                    name,
+                    &format!(
+                        r#"{{
+                          pairs(first: 1000, orderBy: id{at}) {{
+                            id label labelFromCall index createdAtBlock count countFromEvents
+                            bumpCount bumps(first: 1000, orderBy: id) {{ id }}
+                          }}
+                          bumps(first: 1000, orderBy: id{at}) {{
+                            id pair {{ id }} caller by newCount blockNumber
+                          }}
+                          blockStats(first: 1000, orderBy: id{at}) {{ id number timestamp count }}
+                        }}"#
+                    ),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let full = state("factory", None).await;
+    assert_eq!(state("grafted", None).await, full);
+    for block in [graft_block, graft_block + 1] {
+        assert_eq!(
+            state("grafted", Some(block)).await,
+            state("factory", Some(block)).await,
+            "block {block}"
+        );
+    }
+    // The test means something: a pair created before the graft block was bumped after it, so
+    // its copied data source ran in the grafted subgraph.
+    let created_before: Vec<&str> = full["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["createdAtBlock"]
+                .as_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+                <= graft_block
+        })
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        full["bumps"].as_array().unwrap().iter().any(|b| {
+            b["blockNumber"].as_str().unwrap().parse::<u64>().unwrap() > graft_block
+                && created_before.contains(&b["pair"]["id"].as_str().unwrap())
+        }),
+        "no bump after block {graft_block} of a pair created before it: {full}"
+    );
+    for block in [graft_block, last] {
+        let poi = |name: &str| {
+            let out = sprig()
+                .args(["poi", "--db", &db, "--name", name, "--rpc", anvil.url()])
+                .args([
+                    "--block",
+                    &block.to_string(),
+                    "--deployment",
+                    "QmFactoryBase",
+                ])
+                .output()
+                .unwrap();
+            assert_ok(&out);
+            String::from_utf8(out.stdout).unwrap()
+        };
+        assert_eq!(poi("grafted"), poi("factory"), "block {block}");
+    }
 }

@@ -153,6 +153,9 @@ pub struct GraftBase {
     /// graph-node's rule: the base must be at least this many blocks past `block`, so that no
     /// reorg can change what is copied.
     pub reorg_threshold: u64,
+    /// The names of the templates the new deployment's manifest defines: every data source
+    /// copied from the base must be of one of them.
+    pub templates: Vec<String>,
 }
 
 /// A deployment as listed by [`Store::deployments`].

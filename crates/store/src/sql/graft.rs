@@ -134,6 +134,22 @@ pub(crate) fn copy(
             format!("cannot copy the `{}` entities of `{base}`", dst.entity_type)
         })?;
     }
+    let used = db.rows(
+        &format!(
+            "SELECT DISTINCT template FROM {} WHERE creation_block <= ?1 ORDER BY template",
+            base_layout.data_sources
+        ),
+        &[int(block)],
+    )?;
+    for row in &used {
+        let template = Row(row).text(0)?;
+        ensure!(
+            graft.templates.contains(&template),
+            "`{base}` created data sources of template `{template}` up to block {}, but the \
+             manifest has no such template",
+            graft.block.number
+        );
+    }
     report.data_sources = db.execute(
         &format!(
             "INSERT INTO {} (template, params, context, creation_block, causality_region, done_at)

@@ -25,6 +25,7 @@ fn graft_at(base: &str, block: u64, reorg_threshold: u64) -> DeploymentOrigin {
             block: ptr(block),
             timestamp: block * 10,
             reorg_threshold,
+            templates: vec!["Pair".into(), "TokenFile".into()],
         }),
     }
 }
@@ -351,6 +352,21 @@ fn graft_schemas_must_be_compatible(backend: Backend) {
             "{error}: {e}"
         );
     }
+    // The base's data sources need their templates.
+    let mut origin = graft_at("base", 4, 0);
+    if let Some(graft) = &mut origin.graft {
+        graft.templates = vec!["TokenFile".into()];
+    }
+    let e = format!(
+        "{:#}",
+        store
+            .deployment_from("no_pair", schema(), &origin)
+            .unwrap_err()
+    );
+    assert!(
+        e.contains("`base` created data sources of template `Pair` up to block 4, but the manifest has no such template"),
+        "{e}"
+    );
     // Enum values may be added.
     let more = SDL.replace(
         "enum Kind { Alpha, Beta }",
