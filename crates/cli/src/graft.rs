@@ -125,8 +125,9 @@ fn resolve_base(
     }
     Err(anyhow!(
         "the graft base `{base}` is not a deployment in {db}: no deployment there has that id \
-         or name ({}). Index the base into this database (--db) with `--deployment-id {base}`, \
-         or name it with --graft-base NAME",
+         or name ({}). The base must be in the same database: index it there (the same --db; \
+         without --db each subgraph gets its own .sprig/<name>.sqlite) with \
+         `--deployment-id {base}`, or name it with --graft-base NAME",
         list(deployments)
     ))
 }
