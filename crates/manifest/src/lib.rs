@@ -12,6 +12,7 @@ pub mod declared_calls;
 pub mod fulltext;
 pub mod manifest;
 pub mod schema;
+pub mod sqlexpr;
 
 pub use declared_calls::{CallArg, DeclaredCall};
 pub use fulltext::{Fulltext, FulltextAlgorithm, FulltextLanguage};
@@ -20,6 +21,7 @@ pub use manifest::{
     EventHandler, Graft, Manifest, Mapping, Prune, Source, TemplateKind, Version,
 };
 pub use schema::{
-    Aggregate, AggregateFn, Aggregation, AggregationInterval, BaseType, EntityType, Field,
-    FieldType, ScalarType, Schema,
+    Aggregate, AggregateArg, AggregateFn, Aggregation, AggregationInterval, BaseType, EntityType,
+    Field, FieldType, ScalarType, Schema,
 };
+pub use sqlexpr::SqlType;

@@ -8,6 +8,7 @@ use async_graphql_parser::Positioned;
 use sprig_value::IdType;
 
 use crate::fulltext::Fulltext;
+use crate::sqlexpr::SqlType;
 
 /// A built-in scalar usable as an entity field type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -204,10 +205,25 @@ pub struct Aggregate {
     /// The aggregation's field holding the result.
     pub field: String,
     pub func: AggregateFn,
-    /// The source field aggregated (`None` for `count` without one).
-    pub arg: Option<String>,
+    /// What is aggregated (`None` for `count` without an `arg`).
+    pub arg: Option<AggregateArg>,
     /// Whether each bucket starts from the previous bucket's value instead of from nothing.
     pub cumulative: bool,
+}
+
+/// The `arg` of an `@aggregate`: a field of the source, or a SQL expression over its numeric
+/// fields (graph-node's "aggregation expressions").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AggregateArg {
+    /// A field of the source, aggregated as it is (widened to the aggregate's type).
+    Field(String),
+    /// An expression evaluated per source row with PostgreSQL's semantics; its aggregate is
+    /// converted to the field's type as PostgreSQL's assignment cast would.
+    Expr {
+        /// The text as written in the schema.
+        sql: String,
+        expr: crate::sqlexpr::Expr,
+    },
 }
 
 /// An `@aggregation(intervals: [...], source: "...")` type: buckets computed by the store from a
@@ -822,29 +838,69 @@ fn convert_aggregation(
                 format!("{at}: aggregates must use a numeric type, one of Int, Int8, BigInt and BigDecimal")
             });
         }
-        if let Some(arg) = &arg {
-            let src = source.field(arg).ok_or_else(|| {
-                if arg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    anyhow!("{at} has `arg` `{arg}` but the source `{source_name}` has no such field")
-                } else {
-                    anyhow!("{at} has `arg` `{arg}`: expressions in `arg` are not supported yet, only a field of the source `{source_name}`")
+        let arg = match arg {
+            // A field of the source as it is (also one whose name SQL would not parse, like a
+            // keyword).
+            Some(arg) if source.field(&arg).is_some() => {
+                let src = source.field(&arg).expect("checked");
+                match (numeric_rank(&src.field_type), field_rank) {
+                    (Some(arg_rank), Some(field_rank)) if arg_rank > field_rank => bail!(
+                        "{at} has `arg` `{arg}` of type {} in the source, which is wider than the field's type {}",
+                        type_name(&src.field_type),
+                        type_name(&field.field_type)
+                    ),
+                    (Some(_), Some(_)) => {}
+                    _ if is_first_last
+                        && first_last_type(&src.field_type)
+                        && src.field_type.base == field.field_type.base => {}
+                    _ => bail!(
+                        "{at} has `arg` `{arg}`, but that is not a numeric field of `{source_name}`"
+                    ),
                 }
-            })?;
-            match (numeric_rank(&src.field_type), field_rank) {
-                (Some(arg_rank), Some(field_rank)) if arg_rank > field_rank => bail!(
-                    "{at} has `arg` `{arg}` of type {} in the source, which is wider than the field's type {}",
-                    type_name(&src.field_type),
-                    type_name(&field.field_type)
-                ),
-                (Some(_), Some(_)) => {}
-                _ if is_first_last
-                    && first_last_type(&src.field_type)
-                    && src.field_type.base == field.field_type.base => {}
-                _ => bail!(
-                    "{at} has `arg` `{arg}`, but that is not a numeric field of `{source_name}`"
-                ),
+                Some(AggregateArg::Field(arg))
             }
-        }
+            Some(arg) => {
+                // graph-node's identifier rule: every identifier is a numeric field of the
+                // source no wider than the aggregate's field.
+                let field_type = |ident: &str| -> std::result::Result<SqlType, String> {
+                    let Some(src) = source.field(ident) else {
+                        return Err(format!("the source `{source_name}` has no field `{ident}`"));
+                    };
+                    let Some(arg_rank) = numeric_rank(&src.field_type) else {
+                        return Err(if is_first_last && first_last_type(&src.field_type) {
+                            format!("`{ident}` is a {} field of `{source_name}`: expressions over non-numeric fields are not supported by Sprig (only the plain field)", type_name(&src.field_type))
+                        } else {
+                            format!("`{ident}` is not a numeric field of `{source_name}`")
+                        });
+                    };
+                    let Some(field_rank) = field_rank else {
+                        return Err(format!(
+                            "an expression needs a numeric aggregate field, not {} (expressions of other types are not supported by Sprig)",
+                            type_name(&field.field_type)
+                        ));
+                    };
+                    if arg_rank > field_rank {
+                        return Err(format!(
+                            "`{ident}` is of type {} in the source, which is wider than the field's type {}",
+                            type_name(&src.field_type),
+                            type_name(&field.field_type)
+                        ));
+                    }
+                    Ok(match arg_rank {
+                        0 => SqlType::Int4,
+                        1 => SqlType::Int8,
+                        _ => SqlType::Numeric,
+                    })
+                };
+                let expr = crate::sqlexpr::parse(&arg, &field_type)
+                    .map_err(|e| anyhow!("{at} has `arg` `{arg}`: {e}"))?;
+                if field_rank.is_none() {
+                    bail!("{at} has `arg` `{arg}`: an expression needs a numeric aggregate field, not {} (expressions of other types are not supported by Sprig)", type_name(&field.field_type));
+                }
+                Some(AggregateArg::Expr { sql: arg, expr })
+            }
+            None => None,
+        };
         aggregates.push(Aggregate {
             field: field.name.clone(),
             func,
@@ -983,7 +1039,14 @@ mod tests {
         let summary: Vec<_> = v
             .aggregates
             .iter()
-            .map(|a| (a.field.as_str(), a.func, a.arg.as_deref(), a.cumulative))
+            .map(|a| {
+                let arg = match &a.arg {
+                    Some(AggregateArg::Field(f)) => Some(f.as_str()),
+                    Some(AggregateArg::Expr { .. }) => panic!("no expressions here"),
+                    None => None,
+                };
+                (a.field.as_str(), a.func, arg, a.cumulative)
+            })
             .collect();
         assert_eq!(
             summary,
@@ -1067,6 +1130,89 @@ mod tests {
     }
 
     #[test]
+    fn parses_expression_args() {
+        let s = with(
+            r#"type V @aggregation(intervals: ["hour"], source: "Trade") {
+                 id: Int8!
+                 timestamp: Timestamp!
+                 value: BigDecimal! @aggregate(fn: "sum", arg: "price * amount")
+                 top: BigInt! @aggregate(fn: "max", arg: "greatest(amount, count, 0)")
+                 big: Int8! @aggregate(fn: "sum", arg: "case when count > 10 then count else 0 end", cumulative: true)
+                 plain: Int! @aggregate(fn: "sum", arg: "count")
+               }"#,
+        )
+        .unwrap();
+        let v = &s.aggregations[0];
+        let arg = |field: &str| {
+            v.aggregates
+                .iter()
+                .find(|a| a.field == field)
+                .unwrap()
+                .arg
+                .clone()
+                .unwrap()
+        };
+        let AggregateArg::Expr { expr: value, .. } = arg("value") else {
+            panic!("an expression")
+        };
+        assert_eq!(value.fields(), vec!["price", "amount"]);
+        assert_eq!(value.sql_type(), Some(SqlType::Numeric));
+        let AggregateArg::Expr { expr: big, .. } = arg("big") else {
+            panic!("an expression")
+        };
+        assert_eq!(big.sql_type(), Some(SqlType::Int4));
+        assert_eq!(arg("plain"), AggregateArg::Field("count".into()));
+    }
+
+    #[test]
+    fn refuses_invalid_expression_args() {
+        let agg = |ty: &str, func: &str, arg: &str| {
+            error(&format!(
+                r#"type A @aggregation(intervals: ["hour"], source: "Trade") {{ id: Int8! timestamp: Timestamp! n: {ty} @aggregate(fn: "{func}", arg: "{arg}") }}"#
+            ))
+        };
+        let cases = [
+            // graph-node's refusals and messages.
+            ("BigInt!", "sum", "amount || count", "binary operator || is not supported"),
+            ("BigInt!", "sum", "sqrt(amount)", "Function sqrt is not supported"),
+            ("BigInt!", "sum", "random()", "Function random is not supported"),
+            ("BigInt!", "sum", "count between 1 and 2", "Expressions using Between are not supported"),
+            ("BigInt!", "sum", "(select 1)", "Expressions using Subquery are not supported"),
+            ("BigDecimal!", "sum", "floor(price)", "Expressions using Floor are not supported"),
+            ("BigInt!", "sum", "sum(amount)", "Function sum is not supported"),
+            ("BigInt!", "sum", "abs(amount) over ()", "Illegal function: call to abs uses an illegal feature"),
+            ("BigInt!", "sum", "amount +", "Failed to parse expression"),
+            // graph-node's identifier rule.
+            ("BigInt!", "sum", "volume * 2", "the source `Trade` has no field `volume`"),
+            ("BigInt!", "sum", "count + note", "`note` is not a numeric field of `Trade`"),
+            ("BigInt!", "sum", "count * timestamp", "`timestamp` is not a numeric field of `Trade`"),
+            ("Int8!", "sum", "amount * 2", "`amount` is of type BigInt in the source, which is wider than the field's type Int8"),
+            ("BigInt!", "sum", "price + 1", "`price` is of type BigDecimal in the source, which is wider than the field's type BigInt"),
+            // What PostgreSQL would refuse when the rollup runs.
+            ("BigInt!", "sum", "count > 1", "the expression is of type boolean, but an aggregate needs a number"),
+            ("BigInt!", "sum", "count + true", "boolean"),
+            ("BigInt!", "sum", "case when count then 1 else 0 end", "must be type boolean"),
+            ("BigInt!", "sum", "null", "always NULL"),
+            // Deliberate differences: graph-node accepts these.
+            ("BigDecimal!", "sum", "price ^ 2", "not supported by Sprig"),
+            ("BigDecimal!", "sum", "power(price, 2)", "not supported by Sprig"),
+            ("BigDecimal!", "sum", "ceiling(count)", "not supported by Sprig"),
+            ("BigDecimal!", "sum", "sign(count)", "not supported by Sprig"),
+            ("BigDecimal!", "sum", "price::float8", "not supported by Sprig"),
+            ("BigDecimal!", "sum", "price::numeric(10, 2)", "not supported by Sprig"),
+            ("BigDecimal!", "sum", "price + '1'", "not supported by Sprig"),
+            ("Bytes!", "first", "coalesce(pool, pool)", "not supported by Sprig"),
+        ];
+        for (ty, func, arg, expected) in cases {
+            let err = agg(ty, func, arg);
+            assert!(
+                err.contains(expected) && err.contains(&format!("has `arg` `{arg}`")),
+                "{arg}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn refuses_invalid_aggregations() {
         let cases = [
             (
@@ -1127,11 +1273,7 @@ mod tests {
             ),
             (
                 r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: BigInt! @aggregate(fn: "sum", arg: "volume") }"#,
-                "has `arg` `volume` but the source `Trade` has no such field",
-            ),
-            (
-                r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: BigDecimal! @aggregate(fn: "sum", arg: "price * amount") }"#,
-                "expressions in `arg` are not supported yet",
+                "has `arg` `volume`: the source `Trade` has no field `volume`",
             ),
             (
                 r#"type A @aggregation(intervals: ["hour"], source: "Trade") { id: Int8! timestamp: Timestamp! n: Int! @aggregate(fn: "sum", arg: "amount") }"#,

@@ -31,7 +31,9 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use anyhow::{anyhow, bail, Result};
-use sprig_manifest::{Aggregation, AggregationInterval, BaseType, EntityType, ScalarType, Schema};
+use sprig_manifest::{
+    AggregateArg, Aggregation, AggregationInterval, BaseType, EntityType, ScalarType, Schema,
+};
 use sprig_value::IdType;
 
 use super::fulltext::{self, FulltextIndex};
@@ -725,7 +727,12 @@ pub(crate) fn describe(schema: &Schema) -> String {
                 Some(a) => format!(
                     " @aggregate({} {}{})",
                     a.func.name(),
-                    a.arg.as_deref().unwrap_or("-"),
+                    match &a.arg {
+                        None => "-".to_string(),
+                        Some(AggregateArg::Field(name)) => name.clone(),
+                        // Quoted: an expression has spaces and symbols.
+                        Some(AggregateArg::Expr { sql, .. }) => format!("{sql:?}"),
+                    },
                     if a.cumulative { " cumulative" } else { "" }
                 ),
                 None => String::new(),

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context, Result};
-use sprig_manifest::{AggregateFn, BaseType, FieldType, ScalarType};
+use sprig_manifest::{AggregateArg, AggregateFn, BaseType, FieldType, ScalarType};
 use sprig_value::{BigDecimal, BigInt, Entity, EntityKey, Id, Value};
 
 use super::layout::{Layout, Rollup, Table};
@@ -196,10 +196,15 @@ fn group_rows(
                 .field_type;
             // `count` counts rows whatever its argument holds (graph-node's `count(*)`).
             let arg = match &aggregate.arg {
-                Some(arg) if aggregate.func != AggregateFn::Count => match entity.get(arg) {
-                    None | Some(Value::Null) => continue,
-                    Some(v) => widen(v, field)?,
-                },
+                Some(AggregateArg::Field(arg)) if aggregate.func != AggregateFn::Count => {
+                    match entity.get(arg) {
+                        None | Some(Value::Null) => continue,
+                        Some(v) => widen(v, field)?,
+                    }
+                }
+                Some(AggregateArg::Expr { .. }) if aggregate.func != AggregateFn::Count => {
+                    bail!("`{}`: expressions are not evaluated yet", aggregate.field)
+                }
                 _ => Value::Null,
             };
             let next = match (aggregate.func, value.take()) {
