@@ -17,6 +17,8 @@ cp -a "$root/examples" "$tmp/examples"
 cp "$root/scripts/build-examples.sh" "$tmp/scripts/"
 cp "$root/package.json" "$root/package-lock.json" "$tmp/"
 ln -s "$root/node_modules" "$tmp/node_modules"
+# The old graph-cli toolchains (legacy-erc20) install into tools/, like node_modules above.
+ln -s "$root/tools" "$tmp/tools"
 
 # The examples by name: without arguments the script would also rebuild the benchmark mapping,
 # which is checked separately below.
@@ -24,8 +26,9 @@ examples=()
 for d in "$tmp"/examples/*/; do [[ -f "$d/subgraph.yaml" ]] && examples+=("$d"); done
 for d in "$tmp"/examples/public/*/; do [[ -x "$d/build.sh" ]] && examples+=("$d"); done
 "$tmp/scripts/build-examples.sh" "${examples[@]}" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
-# An example whose toolchain cannot be installed here (legacy-erc20's, if its vendored
-# AssemblyScript 0.6 were missing) is not rebuilt, so its committed build is not checked: say so.
+# An example whose toolchain cannot be installed here (legacy-erc20's, if the vendored
+# AssemblyScript 0.6 in tools/legacy-graph-cli were missing) is not rebuilt, so its committed
+# build is not checked: say so.
 grep -h "committed build left as is" "$tmp/build.log" >&2 || true
 rm "$tmp/build.log"
 

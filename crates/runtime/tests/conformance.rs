@@ -15,6 +15,12 @@ const WASM: &str = concat!(
     "/tests/conformance/build/Test/Test.wasm"
 );
 
+/// The same host functions at apiVersion 0.0.4 (AssemblyScript 0.6 memory layout, graph-ts 0.20).
+const WASM_0_0_4: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/conformance/v0.0.4/build/Test/Test.wasm"
+);
+
 /// The deterministic error each `fails_*` function must end with (a part of its message).
 const FAILURES: &[(&str, &str)] = &[
     ("fails_bigint_from_string_garbage", "12abc"),
@@ -59,17 +65,52 @@ fn exports(wasm: &[u8]) -> Vec<String> {
     module.exports().map(|e| e.name().to_string()).collect()
 }
 
-fn load(wasm: &[u8]) -> MappingModule {
+fn load(wasm: &[u8], api_version: ApiVersion) -> MappingModule {
     MappingRuntime::new(config())
         .unwrap()
-        .load("Test", wasm, ApiVersion::V0_0_9)
+        .load("Test", wasm, api_version)
         .unwrap()
 }
 
 #[tokio::test]
 async fn every_conformance_case_passes() {
-    let wasm = std::fs::read(WASM).expect("tests/conformance/build/Test/Test.wasm");
-    let module = load(&wasm);
+    run_suite(WASM, ApiVersion::V0_0_9, FAILURES, 20).await;
+}
+
+/// The deterministic error each `fails_*` function of the apiVersion 0.0.4 suite must end with.
+const FAILURES_0_0_4: &[(&str, &str)] = &[
+    (
+        "fails_bigint_divide_by_zero",
+        "attempted to divide BigInt `1` by zero",
+    ),
+    ("fails_bigdecimal_divide_by_zero", "by zero"),
+    ("fails_bigint_from_string_garbage", "12abc"),
+    (
+        "fails_log_critical",
+        "Critical error logged in mapping with log message: stop at here",
+    ),
+    ("fails_json_i64_overflow", "9223372036854775808"),
+    (
+        "fails_string_to_h160_short",
+        "Failed to convert string to Address: '0x1234'",
+    ),
+    ("fails_json_invalid", "Failed to parse JSON"),
+];
+
+#[tokio::test]
+async fn every_conformance_case_passes_at_api_version_0_0_4() {
+    run_suite(WASM_0_0_4, ApiVersion::V0_0_4, FAILURES_0_0_4, 15).await;
+}
+
+/// Runs every `test_*` and `fails_*` export of the mapping at `path`; at least `min_cases`.
+async fn run_suite(
+    path: &str,
+    api_version: ApiVersion,
+    failures: &[(&str, &str)],
+    min_cases: usize,
+) {
+    let wasm = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let module = load(&wasm, api_version);
     let names = exports(&wasm);
     let mut problems = Vec::new();
     let mut ran = 0;
@@ -81,7 +122,7 @@ async fn every_conformance_case_passes() {
         }
     }
     for name in names.iter().filter(|n| n.starts_with("fails_")) {
-        let Some((_, expected)) = FAILURES.iter().find(|(n, _)| n == name) else {
+        let Some((_, expected)) = failures.iter().find(|(n, _)| n == name) else {
             problems.push(format!("{name}: no expected failure in FAILURES"));
             continue;
         };
@@ -98,11 +139,11 @@ async fn every_conformance_case_passes() {
             Err(_) => {}
         }
     }
-    for (name, _) in FAILURES {
+    for (name, _) in failures {
         if !names.iter().any(|n| n == name) {
             problems.push(format!("{name}: listed in FAILURES but not exported"));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(ran >= 20, "only {ran} cases ran");
+    assert!(ran >= min_cases, "only {ran} cases ran");
 }
