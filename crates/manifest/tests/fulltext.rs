@@ -312,3 +312,30 @@ fn invalid_directives_name_the_schema_file() {
         "{err}"
     );
 }
+
+/// The search of Uniswap's v3-tokens subgraph (`src/v3-tokens/schema.graphql`): a capitalised
+/// name, `proximityRank`, three fields, `_Schema_` between the entity types.
+#[test]
+fn parses_uniswap_v3_tokens_search() {
+    let s = Schema::parse(
+        r#"type Token @entity(immutable: false) {
+             id: Bytes!
+             tokenAddress: String!
+             symbol: String!
+             name: String!
+             decimals: BigInt!
+           }
+           type _Schema_
+             @fulltext(
+               name: "TokenSearch"
+               language: en
+               algorithm: proximityRank
+               include: [{ entity: "Token", fields: [{ name: "name" }, { name: "symbol" }, { name: "tokenAddress" }] }]
+             )
+           type Pool @entity(immutable: false) { id: Bytes! token0: Token! }"#,
+    )
+    .unwrap();
+    let search = s.fulltext("TokenSearch").unwrap();
+    assert_eq!(search.fields, vec!["name", "symbol", "tokenAddress"]);
+    assert_eq!(search.algorithm, FulltextAlgorithm::ProximityRank);
+}

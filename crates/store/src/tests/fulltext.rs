@@ -10,8 +10,7 @@ use sprig_value::{Entity, EntityKey, Id, Value};
 
 use super::{block, entity, ptr, text, Backend, TestDb};
 use crate::{
-    BlockWrite, EntityModification, EntityQuery, Filter, OrderDirection, QueryStore, Store,
-    WritableStore,
+    BlockWrite, EntityModification, EntityQuery, Filter, OrderDirection, QueryStore, WritableStore,
 };
 
 const SDL: &str = r#"
@@ -224,54 +223,61 @@ fn searches_follow_versions_reverts_and_pruning(backend: Backend) {
 on_both_backends!(
     searches_match_like_postgres,
     searches_follow_versions_reverts_and_pruning,
+    deployment_without_searches_gains_them,
 );
 
 /// A deployment created before the store kept searches (its stored description lacks them, its
 /// tables have no documents) gains them, with the documents of the rows it already has.
-#[test]
-fn sqlite_deployment_without_searches_gains_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.db");
+fn deployment_without_searches_gains_them(backend: Backend) {
+    let db = TestDb::new(backend);
     {
-        let store = Store::open(path.to_str().unwrap()).unwrap();
-        let d = store.deployment("ft", schema()).unwrap();
+        let d = db.open().deployment("ft", schema()).unwrap();
         d.transact_block(ptr(1), 10, block(tokens())).unwrap();
     }
-    {
-        // Back to what the store made before: no FTS tables or triggers, no `fulltext` lines.
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        for search in ["token_search", "note_search"] {
-            let table = if search == "token_search" {
-                "token"
-            } else {
-                "note"
-            };
-            conn.execute_batch(&format!(
-                "DROP TABLE \"sgd1_{table}${search}\";
-                 DROP TRIGGER IF EXISTS \"sgd1_{table}${search}$insert\";
-                 DROP TRIGGER IF EXISTS \"sgd1_{table}${search}$delete\";
-                 DROP TRIGGER IF EXISTS \"sgd1_{table}${search}$update\";"
-            ))
+    // Back to what the store made before: no search columns or FTS tables and triggers, no
+    // `fulltext` lines in the description.
+    let description = crate::sql::layout::describe_without_fulltexts(&schema());
+    match backend {
+        Backend::Sqlite => {
+            let conn = rusqlite::Connection::open(&db.location).unwrap();
+            for (table, search) in [("token", "token_search"), ("note", "note_search")] {
+                conn.execute_batch(&format!(
+                    "DROP TABLE \"sgd1_{table}${search}\";
+                     DROP TRIGGER \"sgd1_{table}${search}$insert\";
+                     DROP TRIGGER \"sgd1_{table}${search}$delete\";
+                     DROP TRIGGER \"sgd1_{table}${search}$update\";"
+                ))
+                .unwrap();
+            }
+            conn.execute(
+                "UPDATE deployments SET schema = ?1 WHERE name = 'ft'",
+                [description],
+            )
             .unwrap();
         }
-        let description = crate::sql::layout::describe_without_fulltexts(&schema());
-        conn.execute(
-            "UPDATE deployments SET schema = ?1 WHERE name = 'ft'",
-            [description],
-        )
-        .unwrap();
+        Backend::Postgres => {
+            let mut client = ::postgres::Client::connect(&db.location, ::postgres::NoTls).unwrap();
+            client
+                .batch_execute(
+                    "ALTER TABLE sgd1.token DROP COLUMN \"token_search$\";
+                     ALTER TABLE sgd1.note DROP COLUMN \"note_search$\";",
+                )
+                .unwrap();
+            client
+                .execute(
+                    "UPDATE sprig.deployments SET schema = $1 WHERE name = 'ft'",
+                    &[&description],
+                )
+                .unwrap();
+        }
     }
-    let store = Store::open(path.to_str().unwrap()).unwrap();
-    let d = store.deployment("ft", schema()).unwrap();
+    let d = db.open().deployment("ft", schema()).unwrap();
     assert_eq!(found(&d, "apple"), ["x1", "x3", "x2"]);
     d.transact_block(ptr(2), 20, block(vec![overwrite("x1", "durian")]))
         .unwrap();
     assert_eq!(found(&d, "durian"), ["x1"]);
-    // The second open finds the description it stored.
+    // The next open finds the description it stored.
     drop(d);
-    let d = Store::open(path.to_str().unwrap())
-        .unwrap()
-        .deployment("ft", schema())
-        .unwrap();
+    let d = db.open().deployment("ft", schema()).unwrap();
     assert_eq!(found(&d, "apple"), ["x3", "x2"]);
 }
