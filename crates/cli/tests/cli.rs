@@ -307,6 +307,10 @@ fn bad_flags_are_refused() {
         ("--retry-backoff=soon", "invalid value 'soon'"),
         ("--max-retries=-1", "invalid value '-1'"),
         ("--max-retries=many", "invalid value 'many'"),
+        (
+            "--max-block-range=0",
+            "--max-block-range must be at least 1",
+        ),
         // A name the GraphQL server would refuse to serve.
         (
             "--name=legacy-0.0.4",
