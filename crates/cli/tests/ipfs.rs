@@ -205,3 +205,94 @@ async fn a_gateway_sending_wrong_bytes_is_refused() {
         "{response}"
     );
 }
+
+/// `ipfs.map` through the binary: each JSON line of a list file runs the example's
+/// `processListItem` callback (numbers beyond u64, Unicode, arrays, the user data), and the
+/// items are stored with their block. A list with a line that is not JSON fails the subgraph
+/// deterministically at its block, naming it; the blocks before it keep their items.
+#[tokio::test(flavor = "multi_thread")]
+async fn ipfs_map_runs_the_callback_for_every_line() {
+    let gateway = Gateway::spawn().unwrap();
+    let good = concat!(
+        r#"{"id":"a","name":"Ünïcode 𝄞","amount":18446744073709551616000,"tags":["x","y"]}"#,
+        "\n",
+        r#"{"id":"b","name":"plain","amount":-5,"tags":[]}"#,
+        "\n",
+        r#"{"id":"c","name":"last line without a newline","amount":0,"tags":["z"]}"#,
+    );
+    let bad = concat!(r#"{"id":"d","name":"fine","amount":1,"tags":[]}"#, "\n", "{oops\n");
+    let good_cid = gateway.add(good.as_bytes(), Layout::default()).await.unwrap();
+    let bad_cid = gateway.add(bad.as_bytes(), Layout::default()).await.unwrap();
+    let anvil = anvil();
+    let summary = emit_with(
+        "ipfs",
+        anvil.url(),
+        &[format!("list:{good_cid}"), format!("list:{bad_cid}")],
+    );
+    let good_block = summary["published"][0]["block"].as_u64().unwrap();
+    let bad_block = summary["published"][1]["block"].as_u64().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipfs.sqlite");
+    let out = sprig()
+        .arg("index")
+        .arg(manifest("ipfs"))
+        .args(["--rpc", anvil.url(), "--until", &bad_block.to_string()])
+        .args(["--ipfs", gateway.url()])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("failed at block {bad_block}"))
+            && stderr.contains("handleListPublished")
+            && stderr.contains(&bad_cid),
+        "{stderr}"
+    );
+
+    // Queries of a failed subgraph need `subgraphError: allow`, and answer with data and the
+    // `indexing_error`, as graph-node's.
+    let server = serve(&db);
+    let query = |q: String| {
+        let server = &server;
+        async move {
+            let response = server.query_raw("ipfs", &q).await.unwrap();
+            assert_eq!(
+                response["errors"],
+                json!([{ "message": "indexing_error" }]),
+                "{response}"
+            );
+            response["data"].clone()
+        }
+    };
+    let got = query(
+        "{ listItems(orderBy: id, subgraphError: allow) { id list name amount tags } _meta { hasIndexingErrors } }".into(),
+    )
+    .await;
+    let item = |id: &str, name: &str, amount: &str, tags: &[&str]| {
+        json!({ "id": format!("{good_cid}-{id}"), "list": good_cid, "name": name, "amount": amount, "tags": tags })
+    };
+    assert_eq!(
+        got["listItems"],
+        json!([
+            item("a", "Ünïcode 𝄞", "18446744073709551616000", &["x", "y"]),
+            item("b", "plain", "-5", &[]),
+            item("c", "last line without a newline", "0", &["z"]),
+        ])
+    );
+    assert_eq!(got["_meta"]["hasIndexingErrors"], json!(true));
+    // Time travel: the items are there from the list's block on; before the failed block there
+    // is no indexing error.
+    for (block, count) in [(good_block - 1, 0), (good_block, 3)] {
+        let at = server
+            .query(
+                "ipfs",
+                &format!("{{ listItems(block: {{ number: {block} }}) {{ id }} }}"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(at["listItems"].as_array().unwrap().len(), count, "{at}");
+    }
+}

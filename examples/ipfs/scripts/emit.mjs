@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Deploys the example Files contract on a fresh anvil and publishes the given CIDs, one block
-// each, from alternating accounts.
+// each, from alternating accounts. An argument `list:CID` publishes CID as a list (`publishList`,
+// read by the subgraph with ipfs.map) instead of a file.
 //
-//   node examples/ipfs/scripts/emit.mjs RPC_URL [--announce] CID...
+//   node examples/ipfs/scripts/emit.mjs RPC_URL [--announce] CID|list:CID...
 //
 // Chain layout (deterministic for the same CIDs, see ../../lib/chain.mjs):
 //   block 1       deploy Files from account 0 -> 0x5FbDB2315678afecb367f032d93F642f64180aa3
@@ -25,7 +26,7 @@ const chain = new Chain(url);
 await chain.start();
 try {
   const acct = chain.accounts;
-  const sel = await chain.selectors(["publish(string)"]);
+  const sel = await chain.selectors(["publish(string)", "publishList(string)"]);
   const deployHash = await chain.tx(acct[0], null, bytecode(new URL("../contracts/out/Files.bin", import.meta.url)), {
     gas: 1_000_000,
     label: "deploy Files",
@@ -46,10 +47,13 @@ try {
     }
   }
   const published = [];
-  for (const [i, cid] of cids.entries()) {
+  for (const [i, arg] of cids.entries()) {
     const from = acct[i % 3];
-    await chain.tx(from, target, sel.publish + encode(["string"], [cid]), { gas: 200_000, label: "publish" });
-    published.push({ cid, author: from.toLowerCase(), block: chain.block });
+    const list = arg.startsWith("list:");
+    const cid = list ? arg.slice("list:".length) : arg;
+    const call = list ? sel.publishList : sel.publish;
+    await chain.tx(from, target, call + encode(["string"], [cid]), { gas: 200_000, label: list ? "publishList" : "publish" });
+    published.push({ cid, list, author: from.toLowerCase(), block: chain.block });
   }
   await chain.verify();
   console.log(JSON.stringify({ rpc: url, files, announcements: announce ? target : null, published, lastBlock: chain.block }, null, 2));

@@ -1,6 +1,6 @@
-import { Bytes, crypto, ipfs } from "@graphprotocol/graph-ts";
-import { FilePublished } from "../generated/Files/Files";
-import { Doc, DocRequest, File } from "../generated/schema";
+import { Bytes, crypto, ipfs, JSONValue, Value } from "@graphprotocol/graph-ts";
+import { FilePublished, ListPublished } from "../generated/Files/Files";
+import { Doc, DocRequest, File, ListItem } from "../generated/schema";
 import { Doc as DocTemplate } from "../generated/templates";
 
 // graph-node links `ipfs.getBlock`, but graph-ts does not declare it.
@@ -36,4 +36,27 @@ export function handleFilePublished(event: FilePublished): void {
     request.save();
     DocTemplate.create(event.params.cid);
   }
+}
+
+// Runs `processListItem` for each JSON value of the list file, in a fresh instance of this module;
+// the items it saves are written with this handler's changes. A line that is not JSON, or an
+// item without its fields, fails the subgraph at this block.
+export function handleListPublished(event: ListPublished): void {
+  ipfs.map(event.params.cid, "processListItem", Value.fromString(event.params.cid), ["json"]);
+}
+
+export function processListItem(value: JSONValue, userData: Value): void {
+  let list = userData.toString();
+  let object = value.toObject();
+  let item = new ListItem(list + "-" + object.mustGet("id").toString());
+  item.list = list;
+  item.name = object.mustGet("name").toString();
+  item.amount = object.mustGet("amount").toBigInt();
+  let tags: string[] = [];
+  let values = object.mustGet("tags").toArray();
+  for (let i = 0; i < values.length; i++) {
+    tags.push(values[i].toString());
+  }
+  item.tags = tags;
+  item.save();
 }

@@ -32,6 +32,28 @@ export class FilePublished__Params {
   }
 }
 
+export class ListPublished extends ethereum.Event {
+  get params(): ListPublished__Params {
+    return new ListPublished__Params(this);
+  }
+}
+
+export class ListPublished__Params {
+  _event: ListPublished;
+
+  constructor(event: ListPublished) {
+    this._event = event;
+  }
+
+  get author(): Address {
+    return this._event.parameters[0].value.toAddress();
+  }
+
+  get cid(): string {
+    return this._event.parameters[1].value.toString();
+  }
+}
+
 export class Files extends ethereum.SmartContract {
   static bind(address: Address): Files {
     return new Files("Files", address);
@@ -64,6 +86,36 @@ export class PublishCall__Outputs {
   _call: PublishCall;
 
   constructor(call: PublishCall) {
+    this._call = call;
+  }
+}
+
+export class PublishListCall extends ethereum.Call {
+  get inputs(): PublishListCall__Inputs {
+    return new PublishListCall__Inputs(this);
+  }
+
+  get outputs(): PublishListCall__Outputs {
+    return new PublishListCall__Outputs(this);
+  }
+}
+
+export class PublishListCall__Inputs {
+  _call: PublishListCall;
+
+  constructor(call: PublishListCall) {
+    this._call = call;
+  }
+
+  get cid(): string {
+    return this._call.inputValues[0].value.toString();
+  }
+}
+
+export class PublishListCall__Outputs {
+  _call: PublishListCall;
+
+  constructor(call: PublishListCall) {
     this._call = call;
   }
 }
