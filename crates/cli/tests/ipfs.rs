@@ -220,9 +220,19 @@ async fn ipfs_map_runs_the_callback_for_every_line() {
         "\n",
         r#"{"id":"c","name":"last line without a newline","amount":0,"tags":["z"]}"#,
     );
-    let bad = concat!(r#"{"id":"d","name":"fine","amount":1,"tags":[]}"#, "\n", "{oops\n");
-    let good_cid = gateway.add(good.as_bytes(), Layout::default()).await.unwrap();
-    let bad_cid = gateway.add(bad.as_bytes(), Layout::default()).await.unwrap();
+    let bad = concat!(
+        r#"{"id":"d","name":"fine","amount":1,"tags":[]}"#,
+        "\n",
+        "{oops\n"
+    );
+    let good_cid = gateway
+        .add(good.as_bytes(), Layout::default())
+        .await
+        .unwrap();
+    let bad_cid = gateway
+        .add(bad.as_bytes(), Layout::default())
+        .await
+        .unwrap();
     let anvil = anvil();
     let summary = emit_with(
         "ipfs",
@@ -271,9 +281,7 @@ async fn ipfs_map_runs_the_callback_for_every_line() {
         "{ listItems(orderBy: id, subgraphError: allow) { id list name amount tags } _meta { hasIndexingErrors } }".into(),
     )
     .await;
-    let item = |id: &str, name: &str, amount: &str, tags: &[&str]| {
-        json!({ "id": format!("{good_cid}-{id}"), "list": good_cid, "name": name, "amount": amount, "tags": tags })
-    };
+    let item = |id: &str, name: &str, amount: &str, tags: &[&str]| json!({ "id": format!("{good_cid}-{id}"), "list": good_cid, "name": name, "amount": amount, "tags": tags });
     assert_eq!(
         got["listItems"],
         json!([
