@@ -382,6 +382,21 @@ async fn ens_subgraph_matches_the_chain() {
         .collect();
     assert!(!cleared.is_empty(), "a resolver is set to 0x0");
     assert_eq!(data, json!({ "set": set, "cleared": cleared }));
+    // Read as a reference, such an id fails the query as in graph-node.
+    let response = server
+        .query_raw(
+            NAME,
+            &format!(
+                r#"{{ newResolvers(where: {{ resolver: "{EMPTY_ADDRESS}" }}) {{ id resolver {{ id }} }} }}"#
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        response["errors"][0]["message"],
+        json!("Null value resolved for non-null field `resolver`"),
+        "{response}"
+    );
 
     // The history exercises what the handlers branch on (a check on the chain, not on Sprig).
     let domains: Vec<&Map<String, Value>> = model.of("Domain").map(|(_, d)| d).collect();

@@ -31,8 +31,12 @@ pub struct EntityObject {
 pub enum FieldPlan {
     /// Scalars, enums and lists of them: the stored value.
     Stored { field: String },
-    /// A reference: the entity with the stored id.
-    Reference { field: String, target: String },
+    /// A reference: the entity with the stored id. `required` if the field is non-null.
+    Reference {
+        field: String,
+        target: String,
+        required: bool,
+    },
     /// A list of references: a collection restricted to the stored ids.
     References { field: String, target: String },
     /// `@derivedFrom(field: back_field)`: the entities of `target` pointing back at the parent.
@@ -89,6 +93,7 @@ impl FieldPlan {
             None => FieldPlan::Reference {
                 field: name,
                 target,
+                required: !field.field_type.nullable,
             },
         }
     }
@@ -224,14 +229,26 @@ pub fn entity_field<'a>(
     let stored = |field: &str| parent.entity.get(field).unwrap_or(&Value::Null);
     match plan {
         FieldPlan::Stored { field } => Ok(encode(stored(field)).map(FieldValue::value)),
-        FieldPlan::Reference { field, target } => {
+        FieldPlan::Reference {
+            field,
+            target,
+            required,
+        } => {
             let value = stored(field);
             if value.is_null() {
                 return Ok(None);
             }
             let id = stored_id(deployment, target, value)?;
-            let found = find(deployment, target, &id, parent.block)?;
-            Ok(found.map(|found| entity_value(deployment, target, found, parent.block)))
+            match find(deployment, target, &id, parent.block)? {
+                Some(found) => Ok(Some(entity_value(deployment, target, found, parent.block))),
+                // A stored id naming no entity, in a non-null field (the ENS subgraph records
+                // a resolver cleared to 0x0 as `NewResolver.resolver = "0x000…"`): graph-node's
+                // NonNullError, worded as graph-node words it.
+                None if *required => Err(QueryError::new(format!(
+                    "Null value resolved for non-null field `{field}`"
+                ))),
+                None => Ok(None),
+            }
         }
         FieldPlan::References { field, target } => {
             let ids = match stored(field) {

@@ -7,6 +7,7 @@ mod fulltext;
 mod http;
 mod memory_store;
 mod queries;
+mod references;
 mod schema_api;
 mod server;
 mod sqlite_store;
