@@ -684,9 +684,12 @@ impl Indexer {
                         )));
                     }
                     Err(MappingError::Deterministic(e)) => {
+                        // The runtime's own context names only the handler and block; ours
+                        // says more, so only the cause (with its wasm backtrace) is kept.
                         let message = format!(
-                            "{}: {e:#}",
-                            describe(&self.hosts[trigger.host], &trigger, block)
+                            "{}: {:#}",
+                            describe(&self.hosts[trigger.host], &trigger, block),
+                            e.root_cause()
                         );
                         if non_fatal {
                             tracing::error!(
