@@ -290,7 +290,16 @@ fn fields_of(ty: &str) -> Vec<(&'static str, Kind)> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn ens_subgraph_matches_the_chain() {
+async fn ens_subgraph_matches_the_chain_sqlite() {
+    ens_subgraph_matches_the_chain(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ens_subgraph_matches_the_chain_postgres() {
+    ens_subgraph_matches_the_chain(Backend::Postgres).await
+}
+
+async fn ens_subgraph_matches_the_chain(backend: Backend) {
     let started = std::time::Instant::now();
     let anvil = Anvil::spawn_with(&[
         "--timestamp",
@@ -305,8 +314,8 @@ async fn ens_subgraph_matches_the_chain() {
 
     // The manifest's `Resolver` has no start block, so the subgraph starts at block 0, below
     // anvil's genesis: one range from 0 past the genesis spans the blocks that do not exist.
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ens.sqlite");
+    let databases = Databases::new(backend);
+    let db = databases.create("ens.sqlite");
     let out = sprig()
         .arg("index")
         .arg(manifest("public/ens"))
@@ -616,7 +625,7 @@ async fn ens_subgraph_matches_the_chain() {
     );
     poi(&db, NAME, last_block);
     eprintln!(
-        "ens: {} logs in {} blocks; chain generated in {:.1?}, indexed in {:.1?}, checked in {:.1?}",
+        "ens ({backend:?}): {} logs in {} blocks; chain generated in {:.1?}, indexed in {:.1?}, checked in {:.1?}",
         logs.len(),
         timestamps.len(),
         emitted,
