@@ -42,19 +42,9 @@ async fn a_long_cpu_bound_handler_does_not_delay_graphql_queries() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut dev = Dev::start(
-        sprig()
-            .arg("dev")
-            .arg(manifest("busy"))
-            .args([
-                "--rpc",
-                anvil.url(),
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
+        dev_command("busy", anvil.url(), dir.path().join("busy.sqlite"), port)
             // Far above what ROUNDS needs (~2 x 10^10): gas must not end the handler.
             .args(["--gas-limit", "1000000000000"])
-            .arg("--db")
-            .arg(dir.path().join("busy.sqlite"))
             // The mapping's log.info lines mark the start and end of the loop.
             .env("SPRIG_LOG", "sprig::mapping=info"),
     );

@@ -59,14 +59,8 @@ async fn meta_block(server: &Server) -> Option<u64> {
 /// file data source's file arrives and when it is processed).
 fn start_dev(anvil: &Anvil, gateway: &Gateway, db: impl AsRef<OsStr>, port: u16) -> Dev {
     Dev::start(
-        sprig()
-            .arg("dev")
-            .arg(manifest("ipfs"))
-            .args(["--rpc", anvil.url()])
+        dev_command("ipfs", anvil.url(), db, port)
             .args(["--ipfs", gateway.url()])
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--db")
-            .arg(db)
             .env("SPRIG_LOG", "warn,sprig_indexer=debug"),
     )
 }
