@@ -628,8 +628,10 @@ impl Converter<'_> {
             Function::Nullif => {
                 arity(2)?;
                 self.comparable(&args[0], &args[1], "NULLIF")?;
+                // PostgreSQL returns the first argument of the implied `=`, promoted to the
+                // second's type when that is wider (`NULLIF(1, 2.2)` is numeric).
                 match args[0].sql_type() {
-                    Some(t) => t,
+                    Some(t) => t.max(args[1].sql_type().unwrap_or(t)),
                     None => return Err(sprig_nope("NULLIF of an untyped NULL")),
                 }
             }

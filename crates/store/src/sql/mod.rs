@@ -11,6 +11,7 @@
 //! code asks [`Dialect`].
 
 pub(crate) mod codec;
+pub(crate) mod expr;
 pub(crate) mod fulltext;
 pub(crate) mod graft;
 pub(crate) mod layout;

@@ -21,6 +21,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use sprig_manifest::{AggregateArg, AggregateFn, BaseType, FieldType, ScalarType};
 use sprig_value::{BigDecimal, BigInt, Entity, EntityKey, Id, Value};
 
+use super::expr::{self, PgValue};
 use super::layout::{Layout, Rollup, Table};
 use super::query::{self, read_entity};
 use super::{codec, int, Db, Param};
@@ -66,7 +67,17 @@ type GroupKey = (i64, Vec<Value>);
 struct Group {
     max_id: i64,
     /// Per aggregate, in the aggregation's order: the value so far (`None` before any).
-    values: Vec<Option<Value>>,
+    values: Vec<Option<Slot>>,
+}
+
+/// An aggregate's value so far.
+#[derive(Clone)]
+enum Slot {
+    /// Of a field argument (or `count`): already of the aggregate field's type.
+    Value(Value),
+    /// Of an expression: a PostgreSQL value, converted to the field's type when the row is
+    /// finished, as graph-node's SQL aggregates first and assigns to the column after.
+    Sql(PgValue),
 }
 
 /// Computes the buckets starting in `from..to` (Unix seconds) of one aggregation and interval.
@@ -195,6 +206,25 @@ fn group_rows(
                 .expect("aggregates are fields of their aggregation")
                 .field_type;
             // `count` counts rows whatever its argument holds (graph-node's `count(*)`).
+            if let (Some(AggregateArg::Expr { expr, sql }), false) =
+                (&aggregate.arg, aggregate.func == AggregateFn::Count)
+            {
+                let arg = expr::eval(expr, &entity).with_context(|| {
+                    format!(
+                        "cannot evaluate `{sql}` for `{}` on `{}`[{id}]",
+                        aggregate.field, source.entity_type
+                    )
+                })?;
+                if arg.is_null() {
+                    continue;
+                }
+                let previous = match value.take() {
+                    Some(Slot::Sql(v)) => Some(v),
+                    _ => None,
+                };
+                *value = Some(Slot::Sql(combine_sql(aggregate.func, previous, arg)));
+                continue;
+            }
             let arg = match &aggregate.arg {
                 Some(AggregateArg::Field(arg)) if aggregate.func != AggregateFn::Count => {
                     match entity.get(arg) {
@@ -202,12 +232,13 @@ fn group_rows(
                         Some(v) => widen(v, field)?,
                     }
                 }
-                Some(AggregateArg::Expr { .. }) if aggregate.func != AggregateFn::Count => {
-                    bail!("`{}`: expressions are not evaluated yet", aggregate.field)
-                }
                 _ => Value::Null,
             };
-            let next = match (aggregate.func, value.take()) {
+            let previous = match value.take() {
+                Some(Slot::Value(v)) => Some(v),
+                _ => None,
+            };
+            let next = match (aggregate.func, previous) {
                 (AggregateFn::Count, previous) => {
                     add(previous.as_ref(), &widen(&Value::Int(1), field)?)?
                 }
@@ -218,7 +249,7 @@ fn group_rows(
                 (AggregateFn::Min | AggregateFn::Max | AggregateFn::First, None)
                 | (AggregateFn::Last, _) => arg,
             };
-            *value = Some(next);
+            *value = Some(Slot::Value(next));
         }
         Ok(())
     })?;
@@ -272,6 +303,52 @@ fn finish_groups(
                 .filter(|_| aggregate.cumulative)
                 .and_then(|p| p.get(&aggregate.field))
                 .filter(|v| !v.is_null());
+            if let Some(AggregateArg::Expr { .. }) = &aggregate.arg {
+                // Folded in PostgreSQL's types, then converted once, as graph-node's combining
+                // query aggregates the previous row's column with the bucket's value.
+                let value = match value {
+                    Some(Slot::Sql(v)) => Some(v),
+                    _ => None,
+                };
+                let value = match (earlier, value) {
+                    (None, value) => value,
+                    (Some(earlier), value) => {
+                        let earlier = PgValue::from_value(earlier)?;
+                        Some(match value {
+                            None => earlier,
+                            Some(value) => combine_sql(aggregate.func, Some(earlier), value),
+                        })
+                    }
+                };
+                if let Some(value) = value {
+                    let field = aggregation
+                        .field(&aggregate.field)
+                        .expect("aggregates are fields of their aggregation");
+                    let BaseType::Scalar(scalar) = field.field_type.base else {
+                        bail!(
+                            "`{}`: an expression into a non-scalar field",
+                            aggregate.field
+                        );
+                    };
+                    let value = value.into_value(scalar).with_context(|| {
+                        format!(
+                            "cannot store the aggregate of `{}` in `{}.{}`",
+                            match &aggregate.arg {
+                                Some(AggregateArg::Expr { sql, .. }) => sql.as_str(),
+                                _ => "",
+                            },
+                            aggregation.name,
+                            aggregate.field
+                        )
+                    })?;
+                    data.insert(aggregate.field.clone(), value);
+                }
+                continue;
+            }
+            let value = match value {
+                Some(Slot::Value(v)) => Some(v),
+                _ => None,
+            };
             let value = match (earlier, value) {
                 (None, value) => value,
                 (Some(earlier), None) => Some(earlier.clone()),
@@ -352,6 +429,18 @@ fn previous_bucket<'e>(
     db.first(&sql, &params)?
         .map(|row| read_entity(&row, table))
         .transpose()
+}
+
+/// Folds the next value of an expression into an aggregate's value so far (the row order is
+/// id order: `first` keeps the earlier, `last` takes the later).
+fn combine_sql(func: AggregateFn, previous: Option<PgValue>, next: PgValue) -> PgValue {
+    match (func, previous) {
+        (AggregateFn::Sum | AggregateFn::Count, Some(previous)) => previous.sum(&next),
+        (AggregateFn::Min, Some(previous)) => previous.min_max(next, false),
+        (AggregateFn::Max, Some(previous)) => previous.min_max(next, true),
+        (AggregateFn::First, Some(previous)) => previous,
+        (_, None) | (AggregateFn::Last, _) => next,
+    }
 }
 
 fn column_sql<'t>(table: &'t Table, field: &str) -> Result<&'t str> {

@@ -328,8 +328,213 @@ fn current_bucket_is_computed_from_unrolled_rows(backend: Backend) {
     assert_eq!(buckets(&d, AggregationInterval::Hour, None).len(), 2);
 }
 
+const EXPR_SDL: &str = r#"
+    type Swap @entity(timeseries: true) {
+      id: Int8!
+      timestamp: Timestamp!
+      pool: Bytes!
+      amount0: BigDecimal!
+      amount1: BigDecimal!
+      price: BigDecimal!
+      qty: Int!
+      big: Int8!
+    }
+    type Flow @aggregation(intervals: ["hour"], source: "Swap") {
+      id: Int8!
+      timestamp: Timestamp!
+      pool: Bytes!
+      value: BigDecimal! @aggregate(fn: "sum", arg: "price * amount0")
+      best: BigDecimal! @aggregate(fn: "max", arg: "greatest(amount0, amount1, 0)")
+      cond: BigDecimal! @aggregate(fn: "sum", arg: "case when amount0 > amount1 then amount0 else 0 end")
+      third: BigDecimal! @aggregate(fn: "sum", arg: "amount0 / 3")
+      rounded: Int8! @aggregate(fn: "sum", arg: "qty / 4.0")
+      allValue: BigDecimal! @aggregate(fn: "sum", arg: "price * amount0", cumulative: true)
+      allHalves: Int! @aggregate(fn: "sum", arg: "qty * 0.5", cumulative: true)
+      firstNeg: Int! @aggregate(fn: "first", arg: "-qty")
+      lastDiv: Int8 @aggregate(fn: "last", arg: "big / nullif(qty, 0)")
+      partial: BigDecimal @aggregate(fn: "sum", arg: "nullif(amount0, 4)")
+    }
+"#;
+
+/// A swap at block time `time` (seconds): (id, pool, amount0, amount1, price, qty, big).
+fn swap(
+    (id, pool, amount0, amount1, price, qty, big): (i64, u8, &str, &str, &str, i32, i64),
+    time: u64,
+) -> EntityModification {
+    EntityModification::Insert {
+        key: EntityKey {
+            entity_type: "Swap".into(),
+            id: Id::Int8(id),
+        },
+        data: entity(&[
+            ("id", Value::Int8(id)),
+            ("timestamp", Value::Timestamp(time as i64 * 1_000_000)),
+            ("pool", Value::Bytes(vec![pool])),
+            ("amount0", dec(amount0)),
+            ("amount1", dec(amount1)),
+            ("price", dec(price)),
+            ("qty", Value::Int(qty)),
+            ("big", Value::Int8(big)),
+        ]),
+    }
+}
+
+/// A `Flow` row; `None` fields are absent (null).
+#[allow(clippy::too_many_arguments)]
+fn flow(
+    (id, hours, pool): (i64, i64, u8),
+    (value, best, cond, third): (&str, &str, &str, &str),
+    rounded: i64,
+    (all_value, all_halves): (&str, i32),
+    first_neg: i32,
+    last_div: Option<i64>,
+    partial: Option<&str>,
+) -> Entity {
+    let mut e = entity(&[
+        ("id", Value::Int8(id)),
+        ("timestamp", Value::Timestamp(hours * 3600 * 1_000_000)),
+        ("pool", Value::Bytes(vec![pool])),
+        ("value", dec(value)),
+        ("best", dec(best)),
+        ("cond", dec(cond)),
+        ("third", dec(third)),
+        ("rounded", Value::Int8(rounded)),
+        ("allValue", dec(all_value)),
+        ("allHalves", Value::Int(all_halves)),
+        ("firstNeg", Value::Int(first_neg)),
+    ]);
+    if let Some(v) = last_div {
+        e.insert("lastDiv".into(), Value::Int8(v));
+    }
+    if let Some(v) = partial {
+        e.insert("partial".into(), dec(v));
+    }
+    e
+}
+
+/// Expression aggregates give PostgreSQL's values (graph-node computes them in SQL): exact
+/// products, PostgreSQL's division scale (`4 / 3` is 1.3333333333333333, 16 digits, not
+/// Sprig's 34), integer division, sums rounded into integer fields once (cumulative ones
+/// after adding the previous bucket's stored value), NULLs skipped; in finished and current
+/// buckets. An expression that fails (division by zero) halts the rollup with the reason.
+fn expression_aggregates(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
+    let d = store
+        .deployment("expr", Arc::new(Schema::parse(EXPR_SDL).unwrap()))
+        .unwrap();
+    let hour = |block: Option<u64>| {
+        d.query(&EntityQuery {
+            entity_type: "Flow_hour".into(),
+            filters: vec![],
+            order_by: Some("timestamp".into()),
+            order_direction: OrderDirection::Ascending,
+            first: 1000,
+            skip: 0,
+            block,
+        })
+        .unwrap()
+    };
+    let t1 = 10 * HOUR + 100;
+    d.transact_block(
+        ptr(1),
+        t1,
+        block(vec![
+            swap((1, 1, "1.5", "2", "3", 3, 10), t1),
+            swap((2, 2, "1", "1", "2", 0, 5), t1),
+        ]),
+    )
+    .unwrap();
+    let t2 = 10 * HOUR + 200;
+    d.transact_block(
+        ptr(2),
+        t2,
+        block(vec![swap((3, 1, "4", "1", "0.5", 2, 7), t2)]),
+    )
+    .unwrap();
+    let t3 = 11 * HOUR + 5;
+    d.transact_block(
+        ptr(3),
+        t3,
+        block(vec![swap((4, 1, "2", "3", "1.25", 1, 9), t3)]),
+    )
+    .unwrap();
+    let hour_10 = vec![
+        // Pool 2: 1 / 3 has 20 decimals (PostgreSQL's scale for a quotient below 1); qty 0
+        // makes `big / nullif(qty, 0)` NULL, so `lastDiv` has no value.
+        flow(
+            (2, 10, 2),
+            ("2", "1", "0", "0.33333333333333333333"),
+            0,
+            ("2", 0),
+            0,
+            None,
+            Some("1"),
+        ),
+        // Pool 1: 3 * 1.5 + 0.5 * 4; 1.5 / 3 + 4 / 3 = 0.5 + 1.3333333333333333; 3 / 4.0 +
+        // 2 / 4.0 = 1.25 rounds to 1; 1.5 + 1.0 = 2.5 rounds to 3; 7 / 2 truncates to 3;
+        // nullif(4, 4) is skipped.
+        flow(
+            (3, 10, 1),
+            ("6.5", "4", "4", "1.8333333333333333"),
+            1,
+            ("6.5", 3),
+            -3,
+            Some(3),
+            Some("1.5"),
+        ),
+    ];
+    let mut rows = hour(None);
+    rows.sort_by_key(|e| e["id"].to_string());
+    assert_eq!(rows, hour_10);
+
+    // The current bucket: hour 11 so far, cumulative values carried from hour 10 (the stored
+    // 3 plus 0.5 is 3.5, which rounds to 4).
+    let hour_11 = flow(
+        (4, 11, 1),
+        ("2.5", "3", "0", "0.66666666666666666667"),
+        0,
+        ("9", 4),
+        -1,
+        Some(9),
+        Some("2"),
+    );
+    assert_eq!(
+        d.current_buckets("Flow_hour", &[], 3).unwrap(),
+        vec![hour_11.clone()]
+    );
+    // Finished the same way.
+    d.transact_block(ptr(4), 12 * HOUR, block(vec![])).unwrap();
+    let rows = hour(None);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.last(), Some(&hour_11));
+
+    // PostgreSQL's errors are errors here too.
+    let bad = EXPR_SDL.replace("qty / 4.0", "big / (qty - 1)");
+    let d = store
+        .deployment("bad", Arc::new(Schema::parse(&bad).unwrap()))
+        .unwrap();
+    d.transact_block(
+        ptr(1),
+        t1,
+        block(vec![swap((1, 1, "1", "1", "1", 1, 10), t1)]),
+    )
+    .unwrap();
+    let err = d
+        .transact_block(ptr(2), t3, block(vec![]))
+        .map(|_| ())
+        .unwrap_err();
+    let err = format!("{err:#}");
+    assert!(
+        err.contains("cannot evaluate `big / (qty - 1)` for `rounded` on `Swap`[1]")
+            && err.contains("division by zero"),
+        "{err}"
+    );
+}
+
 on_both_backends!(
     buckets_are_computed_when_a_block_crosses_the_boundary,
     null_dimensions_have_no_previous_bucket,
     current_bucket_is_computed_from_unrolled_rows,
+    expression_aggregates,
 );
