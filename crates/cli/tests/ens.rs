@@ -461,7 +461,9 @@ async fn ens_subgraph_matches_the_chain(backend: Backend) {
         "a batch transfer"
     );
     assert!(
-        model.of("WrappedDomain").any(|(_, w)| !w.contains_key("name")),
+        model
+            .of("WrappedDomain")
+            .any(|(_, w)| !w.contains_key("name")),
         "a wrapped name with an invalid label"
     );
     assert!(
