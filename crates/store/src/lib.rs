@@ -201,8 +201,12 @@ pub trait WritableStore: EntityReader {
     fn status(&self) -> Result<DeploymentStatus>;
 
     /// Commits one block's changes together with the new head pointer in one transaction.
-    /// `block.number` must be greater than the current head's.
-    fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()>;
+    /// `block.number` must be greater than the current head's. (Commits any deferred blocks
+    /// first, in the same transaction.)
+    fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()> {
+        self.transact_block_deferred(block, timestamp, write)?;
+        self.flush()
+    }
 
     /// Like [`transact_block`](Self::transact_block), but the commit may wait for
     /// [`flush`](Self::flush) (or the next `transact_block` or `revert_to`), so that many blocks
@@ -509,10 +513,6 @@ impl EntityReader for Deployment {
 impl WritableStore for Deployment {
     fn status(&self) -> Result<DeploymentStatus> {
         Deployment::status(self)
-    }
-
-    fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()> {
-        on_backend!(self, d => d.transact_block(block, timestamp, write))
     }
 
     fn transact_block_deferred(

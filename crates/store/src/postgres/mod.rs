@@ -437,11 +437,6 @@ impl WritableStore for PostgresDeployment {
         PostgresDeployment::status(self)
     }
 
-    fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()> {
-        self.transact_block_deferred(block, timestamp, write)?;
-        self.flush()
-    }
-
     fn transact_block_deferred(
         &self,
         block: BlockPtr,

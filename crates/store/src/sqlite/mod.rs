@@ -394,11 +394,6 @@ impl WritableStore for SqliteDeployment {
         SqliteDeployment::status(self)
     }
 
-    fn transact_block(&self, block: BlockPtr, timestamp: u64, write: BlockWrite) -> Result<()> {
-        self.transact_block_deferred(block, timestamp, write)?;
-        self.flush()
-    }
-
     fn transact_block_deferred(
         &self,
         block: BlockPtr,
