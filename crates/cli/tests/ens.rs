@@ -598,6 +598,68 @@ async fn ens_subgraph_matches_the_chain(backend: Backend) {
         assert_eq!(got, expected, "{interface}");
     }
 
+    // Queries the way the ENS app asks: an account's names by expiry, newest first; names by
+    // label; registrations by label prefix. (The app also filters registrations through their
+    // domain, `domain_: { ... }`: graph-node's child filters, which Sprig does not have yet.)
+    let data = server
+        .query(
+            NAME,
+            &format!(
+                r#"{{ account(id: "{user}") {{ registrations(orderBy: expiryDate, orderDirection: desc) {{
+                       expiryDate domain {{ name }} }} }}
+                   byLabel: domains(where: {{ labelName_in: ["alice", "zoe", "ñandú", "nobody"] }}) {{ id name }}
+                   aNames: registrations(first: 1000, where: {{ labelName_starts_with: "a" }}) {{ id }} }}"#
+            ),
+        )
+        .await
+        .unwrap();
+    let domain_name = |id: &Value| {
+        model
+            .load("Domain", id.as_str().unwrap())
+            .and_then(|d| d.get("name").cloned())
+            .unwrap_or(Value::Null)
+    };
+    let mut mine: Vec<(U256, Value)> = model
+        .of("Registration")
+        .filter(|(_, r)| r.get("registrant") == Some(&json!(user)))
+        .map(|(_, r)| (bigint(r, "expiryDate").unwrap(), domain_name(&r["domain"])))
+        .collect();
+    mine.sort_by(|a, b| b.0.cmp(&a.0));
+    let got: Vec<(U256, Value)> = data["account"]["registrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["expiryDate"].as_str().unwrap().parse().unwrap(),
+                r["domain"]["name"].clone(),
+            )
+        })
+        .collect();
+    // Equal expiries may come in either order; the expiries must descend.
+    assert_eq!(
+        got.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+        mine.iter().map(|(e, _)| *e).collect::<Vec<_>>()
+    );
+    let as_set = |v: &[(U256, Value)]| v.iter().map(|x| x.1.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(as_set(&got), as_set(&mine));
+    let by_label: Vec<Value> = model
+        .of("Domain")
+        .filter(|(_, d)| {
+            ["alice", "zoe", "ñandú", "nobody"].contains(&text(d, "labelName").unwrap_or(""))
+        })
+        .map(|(id, d)| json!({ "id": id, "name": d["name"] }))
+        .collect();
+    assert_eq!(by_label.len(), 3, "{by_label:?}");
+    assert_eq!(data["byLabel"], json!(by_label));
+    let a_names: Vec<Value> = model
+        .of("Registration")
+        .filter(|(_, r)| text(r, "labelName").is_some_and(|l| l.starts_with('a')))
+        .map(|(id, _)| json!({ "id": id }))
+        .collect();
+    assert!(a_names.len() >= 2, "{a_names:?}");
+    assert_eq!(data["aNames"], json!(a_names));
+
     // Time travel: every domain as of the block before the expired name was taken again.
     let got = server
         .query(
@@ -1385,7 +1447,7 @@ impl Model {
         let mut e = ev.entity();
         e.insert("resolver".into(), json!(resolver_id));
         let ty = if is("AddrChanged(bytes32,address)") {
-            let a = address_of(&ev.data(vec![T::Address])[0]);
+            let a = crate::address(&ev.data(vec![T::Address])[0]);
             self.account(&a);
             let mut r = Entity::new();
             r.insert("domain".into(), json!(node));
@@ -1451,7 +1513,7 @@ impl Model {
             e.insert("hash".into(), json!(hash));
             "ContenthashChanged"
         } else if is("InterfaceChanged(bytes32,bytes4,address)") {
-            let implementer = address_of(&ev.data(vec![T::Address])[0]);
+            let implementer = crate::address(&ev.data(vec![T::Address])[0]);
             self.get_or_create_resolver(&node, &address, true);
             e.insert("interfaceID".into(), json!(to_hex(&ev.log.topics[2][..4])));
             e.insert("implementer".into(), json!(implementer));
@@ -1486,10 +1548,6 @@ impl Model {
         };
         self.save(ty, &ev.id(), &e);
     }
-}
-
-fn address_of(v: &DynSolValue) -> String {
-    address(v)
 }
 
 /// upstream's `decodeName`: a DNS-encoded name as (first label, dotted name), or None if a label
