@@ -251,13 +251,13 @@ impl FulltextIndex {
 
     /// The ORDER BY terms of a search for `text`: graph-node's `ORDER BY ts_rank(...), id`,
     /// ascending (it builds the order from the search with the default direction), so the best
-    /// matches come last.
+    /// matches come last. Also a join the terms need (SQLite: the ranks, computed once).
     pub(crate) fn order_by(
         &self,
         dialect: Dialect,
         text: &str,
         param: &mut impl FnMut(String) -> usize,
-    ) -> Result<String> {
+    ) -> Result<(String, Option<RankJoin>)> {
         match dialect {
             Dialect::Postgres => {
                 let function = match self.algorithm {
@@ -265,11 +265,12 @@ impl FulltextIndex {
                     FulltextAlgorithm::ProximityRank => "ts_rank_cd",
                 };
                 let n = param(text.to_string());
-                Ok(format!(
+                let order = format!(
                     "{function}(e.{}, to_tsquery({}, ?{n})) ASC, e.id ASC",
                     self.sql,
                     self.config()
-                ))
+                );
+                Ok((order, None))
             }
             Dialect::Sqlite => {
                 let query = TsQuery::parse(text)?;
@@ -278,7 +279,7 @@ impl FulltextIndex {
                     query.positive_phrases(&mut phrases);
                 }
                 if phrases.is_empty() {
-                    return Ok("e.id ASC".to_string());
+                    return Ok(("e.id ASC".to_string(), None));
                 }
                 let terms = phrases
                     .iter()
@@ -286,15 +287,30 @@ impl FulltextIndex {
                     .collect::<Result<Vec<_>>>()?
                     .join(" OR ");
                 let n = param(terms);
-                // bm25 is lower for better matches: descending puts the best last, as
-                // ascending `ts_rank` does. A version without any of the terms ranks 0.
-                Ok(format!(
-                    "coalesce((SELECT bm25({0}) FROM {0} WHERE {0} MATCH ?{n} AND rowid = e.vid), 0) DESC, e.id ASC",
-                    self.sql
-                ))
+                // The ranks of all matching versions from one FTS5 query, materialized and
+                // joined: SQLite would otherwise flatten the subquery into the join and run
+                // the FTS5 query once per row. bm25 is lower for better matches: descending
+                // puts the best last, as ascending `ts_rank` does. A version without any of
+                // the terms ranks 0.
+                let join = RankJoin {
+                    cte: format!(
+                        "\"ft$\" AS MATERIALIZED (SELECT rowid AS \"ft$vid\", bm25({0}) AS \"ft$rank\" FROM {0} WHERE {0} MATCH ?{n})",
+                        self.sql
+                    ),
+                    join: "LEFT JOIN \"ft$\" ON \"ft$\".\"ft$vid\" = e.vid".to_string(),
+                };
+                let order = "coalesce(\"ft$\".\"ft$rank\", 0) DESC, e.id ASC".to_string();
+                Ok((order, Some(join)))
             }
         }
     }
+}
+
+/// What a collection query adds to rank a search's matches on SQLite: a common table
+/// expression (`WITH ...`) and a join with it.
+pub(crate) struct RankJoin {
+    pub cte: String,
+    pub join: String,
 }
 
 /// A query in PostgreSQL's `to_tsquery` syntax.

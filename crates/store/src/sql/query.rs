@@ -14,7 +14,7 @@ use sprig_manifest::Schema;
 use sprig_value::{from_hex, BigDecimal, BigInt, Entity, EntityKey, Id, Value};
 
 use super::codec;
-use super::fulltext::FulltextIndex;
+use super::fulltext::{FulltextIndex, RankJoin};
 use super::layout::{Column, ColumnType, Layout, Table, CAUSALITY_REGION};
 use super::numeric;
 use super::{Db, Dialect, Param, SqlValue};
@@ -41,6 +41,7 @@ pub(crate) fn collection(table: &Table, query: &EntityQuery) -> Result<SqlQuery>
     let mut builder = Builder {
         table,
         params: Vec::new(),
+        ranks: Vec::new(),
     };
     let block = match query.block {
         Some(block) => Some(builder.param(SqlValue::Integer(super::meta::block_number(block)?))),
@@ -55,9 +56,26 @@ pub(crate) fn collection(table: &Table, query: &EntityQuery) -> Result<SqlQuery>
     let offset = builder.param(SqlValue::Integer(i64::from(query.skip)));
     Ok(SqlQuery {
         sql: format!(
-            "SELECT {} FROM {} AS e WHERE {} ORDER BY {order} LIMIT ?{limit} OFFSET ?{offset}",
+            "{}SELECT {} FROM {} AS e{} WHERE {} ORDER BY {order} LIMIT ?{limit} OFFSET ?{offset}",
+            match builder.ranks.is_empty() {
+                true => String::new(),
+                false => format!(
+                    "WITH {} ",
+                    builder
+                        .ranks
+                        .iter()
+                        .map(|r| r.cte.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
             table.select_list,
             table.sql,
+            builder
+                .ranks
+                .iter()
+                .map(|r| format!(" {}", r.join))
+                .collect::<String>(),
             conditions.join(" AND ")
         ),
         params: builder.params,
@@ -185,6 +203,8 @@ pub(crate) fn read_entity(row: &[SqlValue], table: &Table) -> Result<Entity> {
 struct Builder<'a> {
     table: &'a Table,
     params: Vec<SqlValue>,
+    /// What the ORDER BY needs joined (a search's ranks, on SQLite).
+    ranks: Vec<RankJoin>,
 }
 
 impl Builder<'_> {
@@ -447,12 +467,15 @@ impl Builder<'_> {
                         anyhow!("ordering by the rank of `{name}` needs a `{name}` search filter")
                     })?;
                 let table = self.table;
-                table
-                    .fulltext(name)
-                    .unwrap()
-                    .order_by(table.dialect, text, &mut |text| {
-                        self.param(SqlValue::Text(text))
-                    })
+                let (order, join) =
+                    table
+                        .fulltext(name)
+                        .unwrap()
+                        .order_by(table.dialect, text, &mut |text| {
+                            self.param(SqlValue::Text(text))
+                        })?;
+                self.ranks.extend(join);
+                Ok(order)
             }
             Some(field) => {
                 let column = self.column(field)?;
