@@ -272,24 +272,37 @@ impl Converter<'_> {
                 name: ident.value.clone(),
             },
             E::Nested(e) => self.expr(e)?,
-            E::Value(v) => literal(&v.value, false)?,
+            E::Value(v) => literal(&v.value)?,
             E::UnaryOp { op, expr } => match op {
                 p::UnaryOperator::Plus => {
                     let inner = self.expr(expr)?;
                     self.number(&inner, "unary +")?;
-                    inner
+                    match inner {
+                        // No longer a bare number to fold a minus into (`-(+2147483648)` is
+                        // an int8 negated); a cast to its own type changes nothing else.
+                        Expr::Number { sql_type, .. } => Expr::Cast {
+                            expr: Box::new(inner),
+                            to: sql_type,
+                        },
+                        inner => inner,
+                    }
                 }
                 p::UnaryOperator::Minus => {
-                    // PostgreSQL's grammar folds a minus into the number it precedes, which can
-                    // change its type (`-2147483648` is an int4).
-                    if let E::Value(v) = expr.as_ref() {
-                        if let p::Value::Number(..) = v.value {
-                            return literal(&v.value, true);
-                        }
-                    }
+                    // PostgreSQL's grammar folds a minus into the number it precedes, also
+                    // through parentheses and other minuses, which can change its type
+                    // (`-2147483648` is an int4, `-(-2147483648)` an int8).
                     let inner = self.expr(expr)?;
                     self.number(&inner, "unary -")?;
-                    Expr::Neg(Box::new(inner))
+                    match inner {
+                        Expr::Number { text, .. } => {
+                            let text = match text.strip_prefix('-') {
+                                Some(positive) => positive.to_string(),
+                                None => format!("-{text}"),
+                            };
+                            number(text)
+                        }
+                        inner => Expr::Neg(Box::new(inner)),
+                    }
                 }
                 p::UnaryOperator::Not => {
                     let inner = self.expr(expr)?;
@@ -321,6 +334,10 @@ impl Converter<'_> {
                 ..
             } => {
                 let operand = operand.as_deref().map(|e| self.expr(e)).transpose()?;
+                if operand.as_ref().is_some_and(|o| o.sql_type().is_none()) {
+                    // PostgreSQL reads it as text, which no number equals.
+                    return Err(sprig_nope("a CASE operand that is an untyped NULL"));
+                }
                 let mut whens = Vec::new();
                 for when in conditions {
                     let condition = self.expr(&when.condition)?;
@@ -628,10 +645,14 @@ impl Converter<'_> {
             Function::Nullif => {
                 arity(2)?;
                 self.comparable(&args[0], &args[1], "NULLIF")?;
-                // PostgreSQL returns the first argument of the implied `=`, promoted to the
-                // second's type when that is wider (`NULLIF(1, 2.2)` is numeric).
+                // PostgreSQL returns the first argument of the implied `=`, which is promoted
+                // only when no `=` takes both types: to numeric (`NULLIF(1, 2.2)` is numeric,
+                // `NULLIF(int4, int8)` an int4, compared by `int48eq`).
                 match args[0].sql_type() {
-                    Some(t) => t.max(args[1].sql_type().unwrap_or(t)),
+                    Some(t) if args[1].sql_type() == Some(SqlType::Numeric) => {
+                        t.max(SqlType::Numeric)
+                    }
+                    Some(t) => t,
                     None => return Err(sprig_nope("NULLIF of an untyped NULL")),
                 }
             }
@@ -700,26 +721,39 @@ fn cast_type(t: &p::DataType) -> Result<SqlType, String> {
     })
 }
 
-/// A literal: numbers typed as PostgreSQL types them, booleans, NULL. `negate` folds a
-/// preceding minus into a number.
-fn literal(v: &p::Value, negate: bool) -> Result<Expr, String> {
+/// A number literal, typed as PostgreSQL types it.
+fn number(text: String) -> Expr {
+    let sql_type = if text.contains(['.', 'e', 'E']) {
+        SqlType::Numeric
+    } else if text.parse::<i32>().is_ok() {
+        SqlType::Int4
+    } else if text.parse::<i64>().is_ok() {
+        SqlType::Int8
+    } else {
+        SqlType::Numeric
+    };
+    Expr::Number { text, sql_type }
+}
+
+/// A literal: numbers typed as PostgreSQL types them, booleans, NULL.
+fn literal(v: &p::Value) -> Result<Expr, String> {
     Ok(match v {
         p::Value::Number(text, _) => {
-            let text = if negate {
-                format!("-{text}")
-            } else {
-                text.clone()
+            // PostgreSQL (16+) allows `_` between digits; other forms (hex, octal, binary
+            // integers) are not decimal digits.
+            let plain = text.replace('_', "");
+            let (mantissa, exponent) = match plain.split_once(['e', 'E']) {
+                Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+                None => (plain.as_str(), None),
             };
-            let sql_type = if text.contains(['.', 'e', 'E']) {
-                SqlType::Numeric
-            } else if text.parse::<i32>().is_ok() {
-                SqlType::Int4
-            } else if text.parse::<i64>().is_ok() {
-                SqlType::Int8
-            } else {
-                SqlType::Numeric
-            };
-            Expr::Number { text, sql_type }
+            let digits = mantissa.replacen('.', "", 1);
+            if digits.is_empty()
+                || !digits.chars().all(|c| c.is_ascii_digit())
+                || exponent.is_some_and(|e| e.is_empty() || !e.chars().all(|c| c.is_ascii_digit()))
+            {
+                return Err(sprig_nope(&format!("the number literal {text}")));
+            }
+            number(plain)
         }
         p::Value::Boolean(b) => Expr::Bool(*b),
         p::Value::Null => Expr::Null,
@@ -755,6 +789,9 @@ mod tests {
         assert_eq!(t("a + b"), SqlType::Int8);
         assert_eq!(t("a * 2147483648"), SqlType::Int8);
         assert_eq!(t("-2147483648"), SqlType::Int4);
+        assert_eq!(t("-(-2147483648)"), SqlType::Int8);
+        assert_eq!(t("-(+2147483648)"), SqlType::Int8);
+        assert_eq!(t("1_000_000_000_000"), SqlType::Int8);
         assert_eq!(t("a / 2.0"), SqlType::Numeric);
         assert_eq!(t("greatest(a, b, 0)"), SqlType::Int8);
         assert_eq!(t("case when a > b then a else null end"), SqlType::Int4);
@@ -825,5 +862,12 @@ mod tests {
         assert!(err("a + true").contains("boolean"));
         assert!(err("case when a then 1 end").contains("must be type boolean"));
         assert!(err("a 1").contains("after the expression"));
+        for sql in ["0x10 + a", "a + 1e"] {
+            assert!(
+                parse(sql, &types).is_err(),
+                "{sql}: {:?}",
+                parse(sql, &types)
+            );
+        }
     }
 }

@@ -181,6 +181,14 @@ fn group_rows(
     let aggregation = &rollup.aggregation;
     let seconds = rollup.interval.seconds();
     let dimensions: Vec<&str> = aggregation.dimensions().map(|f| f.name.as_str()).collect();
+    // PostgreSQL fails graph-node's rollup query while planning it when a constant part of an
+    // expression fails (`1/0` in an arm no row takes), whatever the rows.
+    for aggregate in &aggregation.aggregates {
+        if let Some(AggregateArg::Expr { expr, sql }) = &aggregate.arg {
+            expr::check_constants(expr)
+                .with_context(|| format!("cannot evaluate `{sql}` for `{}`", aggregate.field))?;
+        }
+    }
     let mut groups: BTreeMap<GroupKey, Group> = BTreeMap::new();
     db.query(sql, params, &mut |row| {
         let entity = read_entity(row, source)?;
