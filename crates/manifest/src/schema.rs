@@ -897,6 +897,22 @@ fn convert_aggregation(
                 if field_rank.is_none() {
                     bail!("{at} has `arg` `{arg}`: an expression needs a numeric aggregate field, not {} (expressions of other types are not supported by Sprig)", type_name(&field.field_type));
                 }
+                // graph-node's first/last pass each value to an aggregate over the column's
+                // type (`arg_min_int4`), which PostgreSQL refuses for a wider value; Sprig
+                // refuses it at load instead of failing the rollup.
+                let column = match field_rank {
+                    Some(0) => SqlType::Int4,
+                    Some(1) => SqlType::Int8,
+                    _ => SqlType::Numeric,
+                };
+                if let Some(t) = expr.sql_type().filter(|t| is_first_last && *t > column) {
+                    bail!(
+                        "{at} has `arg` `{arg}` of SQL type {}, which PostgreSQL cannot pass to `{func_name}` for the field's type {} ({})",
+                        t.name(),
+                        type_name(&field.field_type),
+                        column.name()
+                    );
+                }
                 Some(AggregateArg::Expr { sql: arg, expr })
             }
             None => None,
@@ -1202,6 +1218,8 @@ mod tests {
             ("BigDecimal!", "sum", "price::numeric(10, 2)", "not supported by Sprig"),
             ("BigDecimal!", "sum", "price + '1'", "not supported by Sprig"),
             ("Bytes!", "first", "coalesce(pool, pool)", "not supported by Sprig"),
+            ("Int!", "first", "count * 1.5", "of SQL type numeric, which PostgreSQL cannot pass to `first` for the field's type Int (integer)"),
+            ("Int!", "last", "count + 2147483648", "of SQL type bigint"),
         ];
         for (ty, func, arg, expected) in cases {
             let err = agg(ty, func, arg);
