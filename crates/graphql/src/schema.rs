@@ -104,6 +104,23 @@ pub(crate) fn build_schema(deployment: &Arc<Deployment>) -> Result<DynamicSchema
         query = query.field(field);
     }
     for search in &schema.fulltexts {
+        // graph-node's rule (`validate_fulltext_directive_name`), which needs its plurals: the
+        // name may not be any entity field's name in either of its query-field forms.
+        for ty in &schema.entity_types {
+            if let Some(field) = ty.fields.iter().find(|f| {
+                let (singular, plural) = query_field_names(&f.name);
+                search.name == singular || search.name == plural
+            }) {
+                bail!(
+                    "Fulltext directive name overlaps with an existing entity field or a \
+                     top-level query field: `{}` (from `{}.{}`); rename the @fulltext directive \
+                     in schema.graphql",
+                    search.name,
+                    ty.name,
+                    field.name
+                );
+            }
+        }
         if let Some(other) = query_fields.insert(search.name.clone(), search.entity.clone()) {
             bail!(
                 "the @fulltext field `{}` clashes with the query field `{}` of type `{other}`; \

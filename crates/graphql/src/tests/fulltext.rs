@@ -196,3 +196,23 @@ fn a_search_named_like_a_query_field_is_refused() {
         "{err}"
     );
 }
+
+/// graph-node also refuses a name that is the plural of an entity field (`names` from
+/// `Token.name`), which needs the query API's plurals.
+#[test]
+fn a_search_named_like_a_field_plural_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("sprig.db")).unwrap();
+    let schema =
+        Arc::new(Schema::parse(&SDL.replace("name: \"tokenSearch\"", "name: \"names\"")).unwrap());
+    let deployment = store.deployment("ft", schema.clone()).unwrap();
+    let Err(err) = SubgraphApi::new("QmFt", schema, Arc::new(deployment)) else {
+        panic!("a search named like a field's plural was accepted");
+    };
+    let err = format!("{err:#}");
+    assert!(
+        err.contains("Fulltext directive name overlaps with an existing entity field")
+            && err.contains("`names` (from `Token.name`)"),
+        "{err}"
+    );
+}
