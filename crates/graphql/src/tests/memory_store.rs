@@ -177,7 +177,9 @@ fn matches(entity: &Entity, filter: &Filter) -> bool {
         Filter::And(filters) => filters.iter().all(|f| matches(entity, f)),
         Filter::Or(filters) => filters.iter().any(|f| matches(entity, f)),
         Filter::Fulltext(..) => {
-            panic!("the memory store keeps no search documents: test @fulltext over the SQLite store")
+            panic!(
+                "the memory store keeps no search documents: test @fulltext over the SQLite store"
+            )
         }
     }
 }
