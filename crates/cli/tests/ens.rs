@@ -329,12 +329,7 @@ async fn ens_subgraph_matches_the_chain(backend: Backend) {
     let indexed = started.elapsed();
     let server = serve(&db);
 
-    let logs = all_logs(anvil.url(), last_block).await;
-    let blocks: BTreeSet<u64> = logs.iter().map(|l| l.block_number).collect();
-    let mut timestamps = BTreeMap::new();
-    for block in blocks {
-        timestamps.insert(block, block_timestamp(anvil.url(), block).await);
-    }
+    let (logs, timestamps) = chain_logs(anvil.url(), last_block).await;
     // The state before the last registration (the expired `early` taken again), for a query
     // at that block.
     let before_last = last_block - 2;
@@ -356,17 +351,7 @@ async fn ens_subgraph_matches_the_chain(backend: Backend) {
         "one registration through the newest controller precedes its start block"
     );
 
-    // Every entity of every type, field by field.
-    for (ty, collection, _) in TYPES {
-        let fields = fields_of(ty);
-        let got = server
-            .all(NAME, collection, &selection(&fields))
-            .await
-            .unwrap();
-        let got: Vec<Value> = got.into_iter().map(flatten_refs).collect();
-        let expected = model.rows(ty, &fields);
-        assert_rows(ty, &got, &expected);
-    }
+    assert_every_entity(&server, &model).await;
     // NewResolver's `resolver`: a reference, or "0x000…" (no entity) for a resolver set to 0x0.
     let data = server
         .query(
@@ -700,6 +685,142 @@ async fn ens_subgraph_matches_the_chain(backend: Backend) {
         indexed - emitted,
         started.elapsed() - indexed
     );
+}
+
+/// A chain reorganisation under `sprig dev`: anvil replaces the last blocks (among them the
+/// expired name taken again, a burn and re-mint of its token) with a branch of its own; Sprig
+/// reverts and re-indexes, and every entity is again what the new chain implies, with the proof
+/// of indexing of a fresh index of that chain.
+#[tokio::test(flavor = "multi_thread")]
+async fn ens_subgraph_follows_a_reorg() {
+    let anvil = Anvil::spawn_with(&[
+        "--timestamp",
+        &GENESIS_TIMESTAMP.to_string(),
+        "--number",
+        &GENESIS.to_string(),
+    ])
+    .expect("anvil starts (run `npm install`)");
+    emit("public/ens", anvil.url(), 60);
+    let databases = Databases::new(Backend::Sqlite);
+    let db = databases.create("followed.sqlite");
+    let port = free_port();
+    let _dev = Dev::start(
+        dev_command("public/ens", anvil.url(), &db, port).args(["--max-block-range", "30000000"]),
+    );
+    let followed = Server::attach(port);
+    wait_for_head(&followed, anvil.url()).await;
+
+    // The new branch: the root's owner makes a top-level name and sets xyz's TTL; the
+    // transactions the old branch held there are gone.
+    let accounts = rpc(anvil.url(), "eth_accounts", json!([])).await;
+    let root = accounts[0].as_str().unwrap();
+    let xyz = make_node(ROOT_NODE, &to_hex(keccak256("xyz").as_slice()));
+    let call = |signature: &str, args: &[String]| {
+        let mut data = to_hex(&keccak256(signature.as_bytes())[..4]);
+        for arg in args {
+            data.push_str(&format!("{:0>64}", arg.trim_start_matches("0x")));
+        }
+        json!({ "from": root, "to": REGISTRY, "gas": "0x100000", "data": data })
+    };
+    let label = to_hex(keccak256("reorg").as_slice());
+    let new_owner = call(
+        "setSubnodeOwner(bytes32,bytes32,address)",
+        &[ROOT_NODE.into(), label.clone(), root.into()],
+    );
+    let ttl = call(
+        "setTTL(bytes32,uint64)",
+        &[xyz.clone(), format!("{:x}", 777)],
+    );
+    rpc(
+        anvil.url(),
+        "anvil_reorg",
+        json!([4, [[new_owner, 0], [ttl, 2]]]),
+    )
+    .await;
+    let head = wait_for_head(&followed, anvil.url()).await;
+
+    let (logs, timestamps) = chain_logs(anvil.url(), head).await;
+    let mut model = Model::default();
+    for log in &logs {
+        model.handle(log, timestamps[&log.block_number]);
+    }
+    assert!(model
+        .load("Domain", &make_node(ROOT_NODE, &label))
+        .is_some());
+    assert_eq!(
+        model.load("Domain", &xyz).unwrap()["ttl"],
+        json!("777"),
+        "the new branch's TTL"
+    );
+    assert_every_entity(&followed, &model).await;
+
+    let fresh = databases.create("fresh.sqlite");
+    let out = sprig()
+        .arg("index")
+        .arg(manifest("public/ens"))
+        .args(["--rpc", anvil.url(), "--until", &head.to_string()])
+        .args(["--max-block-range", "30000000"])
+        .arg("--db")
+        .arg(&fresh)
+        .output()
+        .expect("sprig runs");
+    assert_ok(&out);
+    assert_eq!(poi(&db, NAME, head), poi(&fresh, NAME, head));
+}
+
+/// Waits until the followed index is at the chain's head block with the chain's hash; returns
+/// the head's number.
+async fn wait_for_head(server: &Server, url: &str) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let head = quantity(&rpc(url, "eth_blockNumber", json!([])).await);
+        let block = rpc(
+            url,
+            "eth_getBlockByNumber",
+            json!([format!("0x{head:x}"), false]),
+        )
+        .await;
+        if let Ok(data) = server
+            .query(NAME, "{ _meta { block { number hash } } }")
+            .await
+        {
+            if data["_meta"]["block"]["number"] == json!(head)
+                && data["_meta"]["block"]["hash"] == block["hash"]
+            {
+                return head;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index did not reach head {head}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Every log of the chain up to `last_block` and the timestamps of their blocks.
+async fn chain_logs(url: &str, last_block: u64) -> (Vec<RawLog>, BTreeMap<u64, u64>) {
+    let logs = all_logs(url, last_block).await;
+    let blocks: BTreeSet<u64> = logs.iter().map(|l| l.block_number).collect();
+    let mut timestamps = BTreeMap::new();
+    for block in blocks {
+        timestamps.insert(block, block_timestamp(url, block).await);
+    }
+    (logs, timestamps)
+}
+
+/// Every entity of every type, field by field, against the model.
+async fn assert_every_entity(server: &Server, model: &Model) {
+    for (ty, collection, _) in TYPES {
+        let fields = fields_of(ty);
+        let got = server
+            .all(NAME, collection, &selection(&fields))
+            .await
+            .unwrap();
+        let got: Vec<Value> = got.into_iter().map(flatten_refs).collect();
+        let expected = model.rows(ty, &fields);
+        assert_rows(ty, &got, &expected);
+    }
 }
 
 /// A GraphQL selection of `fields`, references as `{ id }`.
