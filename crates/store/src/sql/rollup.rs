@@ -441,7 +441,7 @@ fn previous_bucket<'e>(
 
 /// Folds the next value of an expression into an aggregate's value so far (the row order is
 /// id order: `first` keeps the earlier, `last` takes the later).
-fn combine_sql(func: AggregateFn, previous: Option<PgValue>, next: PgValue) -> PgValue {
+pub(crate) fn combine_sql(func: AggregateFn, previous: Option<PgValue>, next: PgValue) -> PgValue {
     match (func, previous) {
         (AggregateFn::Sum | AggregateFn::Count, Some(previous)) => previous.sum(&next),
         (AggregateFn::Min, Some(previous)) => previous.min_max(next, false),
