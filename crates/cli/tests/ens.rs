@@ -609,7 +609,7 @@ async fn ens_subgraph_matches_the_chain(backend: Backend) {
         .filter(|(_, r)| r.get("registrant") == Some(&json!(user)))
         .map(|(_, r)| (bigint(r, "expiryDate").unwrap(), domain_name(&r["domain"])))
         .collect();
-    mine.sort_by(|a, b| b.0.cmp(&a.0));
+    mine.sort_by_key(|m| std::cmp::Reverse(m.0));
     let got: Vec<(U256, Value)> = data["account"]["registrations"]
         .as_array()
         .unwrap()
