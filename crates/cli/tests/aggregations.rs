@@ -20,13 +20,15 @@ fn micros(seconds: u64) -> String {
     (seconds * 1_000_000).to_string()
 }
 
-/// One bucket as the query below selects it.
-fn stats(id_block: u64, start: u64, parity: u8, values: [u64; 5]) -> Value {
-    let [count, sum, max, last, total] = values;
+/// One bucket as the query below selects it: `values` are count, sum, max, last, total and
+/// evenMax; `thirds` is the sum of `number / 3.0`.
+fn stats(id_block: u64, start: u64, parity: u8, values: [u64; 6], thirds: &str) -> Value {
+    let [count, sum, max, last, total, even_max] = values;
     json!({
         "id": id(id_block), "timestamp": micros(start), "parity": parity,
         "count": count.to_string(), "sum": sum.to_string(), "max": max.to_string(),
-        "last": last.to_string(), "total": total.to_string(),
+        "last": last.to_string(), "total": total.to_string(), "thirds": thirds,
+        "evenMax": even_max.to_string(),
     })
 }
 
@@ -59,7 +61,7 @@ async fn buckets_follow_the_chain_time(backend: Backend) {
     assert_ok(&index("aggregations", &url, &db, 3));
     assert_ok(&index("aggregations", &url, &db, 4));
     let server = serve(&db);
-    let fields = "id timestamp parity count sum max last total";
+    let fields = "id timestamp parity count sum max last total thirds evenMax";
     let data = server
         .query(
             "aggregations",
@@ -84,19 +86,21 @@ async fn buckets_follow_the_chain_time(backend: Backend) {
         .collect();
     assert_eq!(data["blocks"], json!(blocks));
     // Newest first; within a bucket by id, descending. `total` is cumulative per parity.
+    // `thirds` has PostgreSQL's division scale: 1 / 3.0 and 2 / 3.0 to 20 decimals, 3 / 3.0
+    // is 1.00000000000000000000 (read back as 1).
     assert_eq!(
         data["hourly"],
         json!([
-            stats(3, base + HOUR, 1, [1, 3, 3, 3, 4]),
-            stats(2, base, 0, [1, 2, 2, 2, 2]),
-            stats(1, base, 1, [1, 1, 1, 1, 1]),
+            stats(3, base + HOUR, 1, [1, 3, 3, 3, 4, 0], "1"),
+            stats(2, base, 0, [1, 2, 2, 2, 2, 2], "0.66666666666666666667"),
+            stats(1, base, 1, [1, 1, 1, 1, 1, 0], "0.33333333333333333333"),
         ])
     );
     assert_eq!(
         data["daily"],
         json!([
-            stats(3, base, 1, [2, 4, 3, 3, 4]),
-            stats(2, base, 0, [1, 2, 2, 2, 2]),
+            stats(3, base, 1, [2, 4, 3, 3, 4, 0], "1.33333333333333333333"),
+            stats(2, base, 0, [1, 2, 2, 2, 2, 2], "0.66666666666666666667"),
         ])
     );
     assert_eq!(data["odd"], json!([{ "id": id(3) }]));
