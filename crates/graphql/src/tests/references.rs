@@ -78,13 +78,15 @@ fn a_reference_to_no_entity_is_null_or_a_non_null_error() {
         r,
         serde_json::json!({ "data": { "newResolver": { "resolver": { "id": "r1" }, "previous": null } } })
     );
-    // A required one fails the query with graph-node's message; the ids can still be read
-    // through filters.
+    // A required one fails the query with graph-node's message (and the error's location); the
+    // ids can still be read through filters.
     let r = query(&api, r#"{ newResolvers { id resolver { id } } }"#);
     assert_eq!(
         r["errors"][0]["message"], "Null value resolved for non-null field `resolver`",
         "{r}"
     );
+    // As in graph-node, the response then has no data at all.
+    assert!(r.get("data").is_none(), "{r}");
     let r = query(
         &api,
         &format!(
