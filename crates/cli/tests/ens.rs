@@ -312,15 +312,13 @@ async fn ens_subgraph_matches_the_chain(backend: Backend) {
     let last_block = summary["lastBlock"].as_u64().unwrap();
     let emitted = started.elapsed();
 
-    // The manifest's `Resolver` has no start block, so the subgraph starts at block 0, below
-    // anvil's genesis: one range from 0 past the genesis spans the blocks that do not exist.
     let databases = Databases::new(backend);
     let db = databases.create("ens.sqlite");
     let out = sprig()
         .arg("index")
         .arg(manifest("public/ens"))
         .args(["--rpc", anvil.url(), "--until", &last_block.to_string()])
-        .args(["--max-block-range", "30000000"])
+        .args(ens_flags())
         .arg("--db")
         .arg(&db)
         .output()
@@ -704,9 +702,7 @@ async fn ens_subgraph_follows_a_reorg() {
     let databases = Databases::new(Backend::Sqlite);
     let db = databases.create("followed.sqlite");
     let port = free_port();
-    let _dev = Dev::start(
-        dev_command("public/ens", anvil.url(), &db, port).args(["--max-block-range", "30000000"]),
-    );
+    let _dev = Dev::start(dev_command("public/ens", anvil.url(), &db, port).args(ens_flags()));
     let followed = Server::attach(port);
     wait_for_head(&followed, anvil.url()).await;
 
@@ -759,13 +755,26 @@ async fn ens_subgraph_follows_a_reorg() {
         .arg("index")
         .arg(manifest("public/ens"))
         .args(["--rpc", anvil.url(), "--until", &head.to_string()])
-        .args(["--max-block-range", "30000000"])
+        .args(ens_flags())
         .arg("--db")
         .arg(&fresh)
         .output()
         .expect("sprig runs");
     assert_ok(&out);
     assert_eq!(poi(&db, NAME, head), poi(&fresh, NAME, head));
+}
+
+/// Flags every `sprig` run here takes. The subgraph starts at block 0 (its `Resolver` has no
+/// start block), below anvil's genesis: one range from 0 past the genesis spans the blocks that
+/// do not exist. The compiled mappings are cached in one place for all runs (entries are
+/// written atomically), so only the first run of the test binary compiles them.
+fn ens_flags() -> [String; 4] {
+    [
+        "--max-block-range".into(),
+        "30000000".into(),
+        "--wasm-cache-dir".into(),
+        format!("{}/ens-wasm-cache", env!("CARGO_TARGET_TMPDIR")),
+    ]
 }
 
 /// Waits until the followed index is at the chain's head block with the chain's hash; returns
