@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
+use sprig_arweave::ArweaveClient;
 use sprig_chain::rpc::RpcClient;
 use sprig_indexer::{Indexer, IndexerConfig, StopReason};
 use sprig_ipfs::IpfsClient;
@@ -141,13 +142,22 @@ struct SubgraphArgs {
     /// Seconds one IPFS read may take before the block is retried.
     #[arg(long, default_value_t = 60.0)]
     ipfs_timeout: f64,
-    /// Largest file `ipfs.cat` returns; larger files are null (graph-node's default: 25 MiB).
+    /// Largest file `ipfs.cat` returns (larger files are null) and largest file a file data
+    /// source (`file/ipfs` or `file/arweave`) handles (a larger one is never processed); one
+    /// limit for both, as graph-node's GRAPH_MAX_IPFS_FILE_BYTES (default: 25 MiB).
     #[arg(long, default_value_t = 25 * 1024 * 1024)]
     ipfs_max_file_bytes: u64,
     /// Largest file `ipfs.map` reads; a larger one fails the handler (graph-node's default:
     /// 256 MiB).
     #[arg(long, default_value_t = 256 * 1024 * 1024)]
     ipfs_max_map_file_bytes: u64,
+    /// Arweave HTTP gateway the files of `file/arweave` data sources come from
+    /// (`GET <URL>/<txid>`; graph-node's default).
+    #[arg(long, env = "SPRIG_ARWEAVE", default_value = sprig_arweave::DEFAULT_GATEWAY)]
+    arweave: String,
+    /// Seconds one Arweave request may take before the file is asked for again.
+    #[arg(long, default_value_t = 60.0)]
+    arweave_timeout: f64,
 }
 
 #[derive(Args)]
@@ -384,6 +394,19 @@ fn indexer_config(args: &SubgraphArgs, until: Option<u64>) -> Result<IndexerConf
         config.retry_backoff = backoff;
         config.max_retry_backoff = config.max_retry_backoff.max(backoff);
     }
+    let arweave_timeout = std::time::Duration::try_from_secs_f64(args.arweave_timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or_else(|| {
+            anyhow!(
+                "--arweave-timeout must be a positive number of seconds, not {}",
+                args.arweave_timeout
+            )
+        })?;
+    config.arweave = Some(
+        ArweaveClient::new(&args.arweave, arweave_timeout, args.ipfs_max_file_bytes)
+            .context("--arweave")?,
+    );
     Ok(config)
 }
 

@@ -1,8 +1,8 @@
-//! File data sources (`file/ipfs` templates): fetching their files in the background and
-//! knowing which are ready, waiting or done.
+//! File data sources (`file/ipfs` and `file/arweave` templates): fetching their files in the
+//! background and knowing which are ready, waiting or done.
 //!
-//! graph-node's model, followed here: a file data source is created by a handler with a CID; an
-//! offchain monitor fetches the file, retrying forever (a file that never appears never blocks
+//! graph-node's model, followed here for both kinds: a file data source is created by a handler
+//! with a CID or an Arweave transaction id; an offchain monitor fetches the file, retrying forever (a file that never appears never blocks
 //! onchain indexing); once it is there, the next processed block runs the template's handler
 //! after its onchain triggers, with the file's bytes, and marks the data source done at that
 //! block (it never runs again, also after a restart; a revert below that block makes it wait
@@ -13,6 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
+use sprig_arweave::ArweaveClient;
+use sprig_manifest::FileSource;
 use sprig_runtime::IpfsSettings;
 use sprig_store::StoredDataSource;
 use tokio::sync::Semaphore;
@@ -28,9 +31,68 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
 /// turn.
 const MAX_CONCURRENT_FETCHES: usize = 32;
 
+/// Where files are fetched from: a gateway per kind of file, either of them possibly not set.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Gateways {
+    /// IPFS (`--ipfs`), with its size limit.
+    pub(crate) ipfs: Option<Arc<IpfsSettings>>,
+    /// Arweave (`--arweave`); the client has its size limit.
+    pub(crate) arweave: Option<ArweaveClient>,
+}
+
+/// Why a fetch gave no file.
+struct FetchError {
+    /// The content decides (a bad name, a file over the limit): no retry will change it.
+    deterministic: bool,
+    error: anyhow::Error,
+}
+
+/// One kind's gateway.
+#[derive(Clone)]
+enum Gateway {
+    Ipfs(Arc<IpfsSettings>),
+    Arweave(ArweaveClient),
+}
+
+impl Gateways {
+    /// The gateway of `source`'s files, or the flag that would set it.
+    fn of(&self, source: FileSource) -> Result<Gateway, &'static str> {
+        match source {
+            FileSource::Ipfs => self.ipfs.clone().map(Gateway::Ipfs).ok_or("--ipfs URL"),
+            FileSource::Arweave => self
+                .arweave
+                .clone()
+                .map(Gateway::Arweave)
+                .ok_or("--arweave URL"),
+        }
+    }
+}
+
+impl Gateway {
+    /// The file `name` (a CID or transaction id, possibly with a path), within the limits.
+    async fn get(&self, name: &str) -> Result<Bytes, FetchError> {
+        match self {
+            Gateway::Ipfs(ipfs) => ipfs
+                .client
+                .cat(name, ipfs.max_file_bytes)
+                .await
+                .map_err(|e| FetchError {
+                    deterministic: e.is_deterministic(),
+                    error: e.into(),
+                }),
+            Gateway::Arweave(arweave) => arweave.get(name).await.map_err(|e| FetchError {
+                deterministic: e.is_deterministic(),
+                error: e.into(),
+            }),
+        }
+    }
+}
+
 /// The file data sources of a deployment and their files.
 pub(crate) struct FileSources {
-    ipfs: Option<Arc<IpfsSettings>>,
+    gateways: Gateways,
+    /// The kind of each file template, by name.
+    kinds: HashMap<String, FileSource>,
     /// Every file data source, by causality region.
     sources: BTreeMap<i64, StoredDataSource>,
     /// Files fetched for data sources not done yet, by causality region.
@@ -42,10 +104,12 @@ pub(crate) struct FileSources {
 }
 
 impl FileSources {
-    /// No file data sources yet; their files will be fetched through `ipfs`.
-    pub(crate) fn new(ipfs: Option<Arc<IpfsSettings>>) -> FileSources {
+    /// No file data sources yet; the files of the templates in `kinds` will be fetched through
+    /// `gateways`.
+    pub(crate) fn new(gateways: Gateways, kinds: HashMap<String, FileSource>) -> FileSources {
         FileSources {
-            ipfs,
+            gateways,
+            kinds,
             sources: BTreeMap::new(),
             ready: Arc::default(),
             fetches: HashMap::new(),
@@ -64,7 +128,15 @@ impl FileSources {
     pub(crate) fn add(&mut self, source: StoredDataSource) {
         let region = source.causality_region;
         if source.done_at.is_none() {
-            self.watch(region, source.params.first().cloned().unwrap_or_default());
+            let name = source.params.first().cloned().unwrap_or_default();
+            match self.kinds.get(&source.template) {
+                Some(&kind) => self.watch(region, kind, name),
+                // The indexer checks templates before it adds their data sources.
+                None => tracing::error!(
+                    "file data source `{name}` has template `{}`, which is no file template",
+                    source.template
+                ),
+            }
         }
         self.sources.insert(region, source);
     }
@@ -118,17 +190,21 @@ impl FileSources {
         self.fetches.remove(&region);
     }
 
-    /// Fetches the file at `path` in the background until it is had.
-    fn watch(&mut self, region: i64, path: String) {
+    /// Fetches the file at `path` (of kind `kind`) in the background until it is had.
+    fn watch(&mut self, region: i64, kind: FileSource, path: String) {
         if self.fetches.contains_key(&region) || self.ready.lock().unwrap().contains_key(&region) {
             return;
         }
-        let Some(ipfs) = self.ipfs.clone() else {
-            tracing::warn!(
-                "file data source `{path}` waits for its file, but no IPFS gateway is set: \
-                 start sprig with --ipfs URL"
-            );
-            return;
+        let gateway = match self.gateways.of(kind) {
+            Ok(gateway) => gateway,
+            Err(flag) => {
+                tracing::warn!(
+                    "file data source `{path}` ({}) waits for its file, but no gateway is set: \
+                     start sprig with {flag}",
+                    kind.kind()
+                );
+                return;
+            }
         };
         let ready = self.ready.clone();
         let permits = self.permits.clone();
@@ -141,7 +217,7 @@ impl FileSources {
                         .acquire()
                         .await
                         .expect("the semaphore is never closed");
-                    ipfs.client.cat(&path, ipfs.max_file_bytes).await
+                    gateway.get(&path).await
                 };
                 match fetched {
                     Ok(bytes) => {
@@ -153,11 +229,14 @@ impl FileSources {
                         return;
                     }
                     // The content decides: no retry will change it.
-                    Err(e) if e.is_deterministic() => {
+                    Err(FetchError {
+                        deterministic: true,
+                        error: e,
+                    }) => {
                         tracing::warn!("file data source `{path}` will never be processed: {e:#}");
                         return;
                     }
-                    Err(e) => {
+                    Err(FetchError { error: e, .. }) => {
                         tracing::debug!(
                             "file `{path}` not fetched yet ({e:#}); again in {delay:?}"
                         );
@@ -282,7 +361,12 @@ mod tests {
         let gateway = Gateway::spawn().unwrap();
         gateway.hold().await.unwrap();
         let client = sprig_ipfs::IpfsClient::new(gateway.url(), Duration::from_secs(60)).unwrap();
-        let mut files = FileSources::new(Some(Arc::new(IpfsSettings::new(client))));
+        let gateways = Gateways {
+            ipfs: Some(Arc::new(IpfsSettings::new(client))),
+            arweave: None,
+        };
+        let kinds = HashMap::from([("Doc".to_string(), FileSource::Ipfs)]);
+        let mut files = FileSources::new(gateways, kinds);
         let count = MAX_CONCURRENT_FETCHES + 20;
         for region in 1..=count as i64 {
             let content = format!("file {region}");

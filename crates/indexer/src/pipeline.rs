@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::files::{FileSources, NoChain, NoEntities};
+use crate::files::{FileSources, Gateways, NoChain, NoEntities};
 use crate::metrics::Metrics;
 
 use alloy::primitives::{Address, Bytes, B256, U256};
@@ -52,6 +52,9 @@ pub struct IndexerConfig {
     /// How many blocks of entity history to keep (`indexerHints.prune`); `None` keeps all.
     /// Must exceed `reorg_threshold`, since a revert needs the history it undoes.
     pub history_blocks: Option<u64>,
+    /// The Arweave gateway `file/arweave` data sources' files come from; without one they wait
+    /// (with a warning). IPFS files come through the runtime's IPFS settings.
+    pub arweave: Option<sprig_arweave::ArweaveClient>,
 }
 
 impl Default for IndexerConfig {
@@ -72,6 +75,7 @@ impl Default for IndexerConfig {
             max_retry_backoff: Duration::from_secs(60),
             reorg_threshold: 250,
             history_blocks: None,
+            arweave: None,
         }
     }
 }
@@ -191,7 +195,16 @@ impl Indexer {
                 context: ds.context.clone(),
             })
             .collect();
-        let mut files = FileSources::new(runtime.ipfs());
+        let gateways = Gateways {
+            ipfs: runtime.ipfs(),
+            arweave: config.arweave.clone(),
+        };
+        let file_kinds = manifest
+            .templates
+            .iter()
+            .filter_map(|t| Some((t.name.clone(), t.file_source()?)))
+            .collect();
+        let mut files = FileSources::new(gateways, file_kinds);
         for stored in store.data_sources()? {
             if stored.causality_region > 0 {
                 files.add(stored);
@@ -764,7 +777,7 @@ impl Indexer {
         Ok(BlockOutcome::Committed)
     }
 
-    /// Whether `template` is a `file/ipfs` template of the manifest.
+    /// Whether `template` is a file (`file/ipfs`, `file/arweave`) template of the manifest.
     fn is_file_template(&self, template: &str) -> bool {
         self.manifest
             .template(template)
@@ -772,22 +785,30 @@ impl Indexer {
     }
 
     /// Gives a file data source created at `block` its causality region and starts fetching its
-    /// file; returns it for the block's write. One whose param is not an IPFS path is dropped
-    /// with a warning (graph-node ignores such a creation: no data source, no region, nothing
-    /// that could ever run).
+    /// file; returns it for the block's write. A `file/ipfs` one whose param is not an IPFS path
+    /// is dropped with a warning (graph-node ignores such a creation: no data source, no region,
+    /// nothing that could ever run). graph-node takes any `file/arweave` param as a
+    /// transaction id, so those are all created (one that names nothing on the gateway waits
+    /// forever, one that is no path under it is never fetched).
     fn add_file_source(
         &mut self,
         mut ds: StoredDataSource,
         block: u64,
     ) -> Option<StoredDataSource> {
         let path = ds.params.first().map_or("", String::as_str);
-        if let Err(e) = sprig_ipfs::check_path(path) {
-            tracing::warn!(
-                block,
-                "file data source `{path}` of template `{}` ignored: {e}",
-                ds.template
-            );
-            return None;
+        let source = self
+            .manifest
+            .template(&ds.template)
+            .and_then(|t| t.file_source());
+        if source == Some(sprig_manifest::FileSource::Ipfs) {
+            if let Err(e) = sprig_ipfs::check_path(path) {
+                tracing::warn!(
+                    block,
+                    "file data source `{path}` of template `{}` ignored: {e}",
+                    ds.template
+                );
+                return None;
+            }
         }
         ds.causality_region = self.files.next_region();
         self.files.add(ds.clone());
@@ -821,7 +842,7 @@ impl Indexer {
                     source.template
                 )
             })?;
-            let sprig_manifest::TemplateKind::File { handler } = &template.kind else {
+            let sprig_manifest::TemplateKind::File { handler, .. } = &template.kind else {
                 bail!(
                     "data source template `{}` is not a file template",
                     template.name

@@ -18,7 +18,7 @@ pub use declared_calls::{CallArg, DeclaredCall};
 pub use fulltext::{Fulltext, FulltextAlgorithm, FulltextLanguage};
 pub use manifest::{
     Abi, BlockHandler, BlockHandlerFilter, CallHandler, DataSource, DataSourceTemplate,
-    EventHandler, Graft, Manifest, Mapping, Prune, Source, TemplateKind, Version,
+    EventHandler, FileSource, Graft, Manifest, Mapping, Prune, Source, TemplateKind, Version,
 };
 pub use schema::{
     Aggregate, AggregateArg, AggregateFn, Aggregation, AggregationInterval, BaseType, EntityType,

@@ -136,16 +136,44 @@ pub struct DataSourceTemplate {
 pub enum TemplateKind {
     /// A contract (`kind: ethereum`): `dataSource.create` passes its address.
     Ethereum,
-    /// A file on IPFS (`kind: file/ipfs`, specVersion 0.0.7 and later): `dataSource.create`
-    /// passes its CID (optionally with a path), and `handler` receives the file's bytes once.
-    /// Its mapping's `entities` are the only types it may write (unknown names dropped).
-    File { handler: String },
+    /// A file (`kind: file/ipfs` or `file/arweave`, specVersion 0.0.7 and later):
+    /// `dataSource.create` passes its name on `source` (a CID or Arweave transaction id,
+    /// optionally with a path), and `handler` receives the file's bytes once. Its mapping's
+    /// `entities` are the only types it may write (unknown names dropped).
+    File { handler: String, source: FileSource },
+}
+
+/// Where a file template's files come from (graph-node's offchain data source kinds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileSource {
+    /// `file/ipfs`: an IPFS path, `<CID>[/<path>]`.
+    Ipfs,
+    /// `file/arweave`: an Arweave transaction id, `<txid>[/<path>]`.
+    Arweave,
+}
+
+impl FileSource {
+    /// The template kind as the manifest spells it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            FileSource::Ipfs => "file/ipfs",
+            FileSource::Arweave => "file/arweave",
+        }
+    }
 }
 
 impl DataSourceTemplate {
-    /// Whether this is a file (`file/ipfs`) template.
+    /// Whether this is a file (`file/ipfs` or `file/arweave`) template.
     pub fn is_file(&self) -> bool {
         matches!(self.kind, TemplateKind::File { .. })
+    }
+
+    /// Where this template's files come from, if it is a file template.
+    pub fn file_source(&self) -> Option<FileSource> {
+        match self.kind {
+            TemplateKind::File { source, .. } => Some(source),
+            TemplateKind::Ethereum => None,
+        }
     }
 }
 
@@ -634,10 +662,22 @@ fn convert_template(
 ) -> Result<DataSourceTemplate> {
     match raw.kind.as_str() {
         "ethereum" | "ethereum/contract" => {}
-        "file/ipfs" => return convert_file_template(raw, dir, files, spec_version, schema),
+        "file/ipfs" => {
+            return convert_file_template(raw, FileSource::Ipfs, dir, files, spec_version, schema)
+        }
+        "file/arweave" => {
+            return convert_file_template(
+                raw,
+                FileSource::Arweave,
+                dir,
+                files,
+                spec_version,
+                schema,
+            )
+        }
         other => bail!(
             "template kind `{other}` is not supported (supported: ethereum, ethereum/contract, \
-             file/ipfs)"
+             file/ipfs, file/arweave)"
         ),
     }
     let source = raw
@@ -661,10 +701,12 @@ fn convert_template(
     })
 }
 
-/// A `file/ipfs` template: one handler taking the file's bytes, and the entity types it may
-/// write (graph-node drops names the schema does not define, with a warning).
+/// A file template (`file/ipfs`, `file/arweave`; graph-node's rules are the same for both): one
+/// handler taking the file's bytes, and the entity types it may write (graph-node drops names
+/// the schema does not define, with a warning).
 fn convert_file_template(
     mut raw: RawTemplate,
+    source: FileSource,
     dir: &Path,
     files: &mut FileCache,
     spec_version: Version,
@@ -699,7 +741,7 @@ fn convert_file_template(
         network: raw.network.unwrap_or_default(),
         abi: String::new(),
         mapping,
-        kind: TemplateKind::File { handler },
+        kind: TemplateKind::File { handler, source },
     })
 }
 

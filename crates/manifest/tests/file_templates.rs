@@ -1,9 +1,10 @@
-//! `file/ipfs` templates (specVersion 0.0.7 and later): a handler taking the file's bytes and the
-//! entity types it may write; static file data sources and malformed file templates are refused.
+//! File templates (`file/ipfs`, `file/arweave`; specVersion 0.0.7 and later): a handler taking
+//! the file's bytes and the entity types it may write; static file data sources and malformed
+//! file templates are refused, with the same rules for both kinds.
 
 mod support;
 
-use sprig_manifest::{Manifest, TemplateKind};
+use sprig_manifest::{FileSource, Manifest, TemplateKind};
 use support::Subgraph;
 
 /// A manifest with one contract data source and the given extra `dataSources` entry and
@@ -31,42 +32,59 @@ const FILE_TEMPLATE: &str = "  - kind: file/ipfs
       file: ./m.wasm
 ";
 
+/// [`FILE_TEMPLATE`] of each file kind.
+fn file_templates() -> [(FileSource, String); 2] {
+    [FileSource::Ipfs, FileSource::Arweave]
+        .map(|source| (source, FILE_TEMPLATE.replace("file/ipfs", source.kind())))
+}
+
 #[test]
 fn file_templates_have_a_handler_and_known_entities() {
-    let manifest = load("0.0.7", "", FILE_TEMPLATE).unwrap();
-    let template = manifest.template("DocFile").unwrap();
-    assert!(template.is_file());
-    assert_eq!(
-        template.kind,
-        TemplateKind::File {
-            handler: "handleDoc".to_string()
-        }
-    );
-    // graph-node drops entity names the schema does not define.
-    assert_eq!(template.mapping.entities, ["Doc"]);
+    for (source, template) in file_templates() {
+        let manifest = load("0.0.7", "", &template).unwrap();
+        let template = manifest.template("DocFile").unwrap();
+        assert!(template.is_file());
+        assert_eq!(template.file_source(), Some(source));
+        assert_eq!(
+            template.kind,
+            TemplateKind::File {
+                handler: "handleDoc".to_string(),
+                source,
+            }
+        );
+        // graph-node drops entity names the schema does not define.
+        assert_eq!(template.mapping.entities, ["Doc"]);
+    }
 }
 
 #[test]
 fn file_templates_need_spec_version_0_0_7() {
-    let err = format!("{:#}", load("0.0.6", "", FILE_TEMPLATE).unwrap_err());
-    assert!(err.contains("templates[0] (`DocFile`)"), "{err}");
-    assert!(err.contains("need specVersion 0.0.7 or later"), "{err}");
+    for (source, template) in file_templates() {
+        let err = format!("{:#}", load("0.0.6", "", &template).unwrap_err());
+        assert!(err.contains("templates[0] (`DocFile`)"), "{err}");
+        assert!(err.contains("need specVersion 0.0.7 or later"), "{err}");
+        assert!(err.contains(source.kind()), "{err}");
+    }
 }
 
 #[test]
 fn file_templates_need_a_handler_and_nothing_else() {
-    let no_handler = FILE_TEMPLATE.replace("      handler: handleDoc\n", "");
-    let err = format!("{:#}", load("0.0.7", "", &no_handler).unwrap_err());
-    assert!(err.contains("needs `mapping.handler`"), "{err}");
-    let with_events =
-        format!("{FILE_TEMPLATE}      blockHandlers:\n        - handler: handleBlock\n");
-    let err = format!("{:#}", load("0.0.7", "", &with_events).unwrap_err());
-    assert!(err.contains("has only `mapping.handler`"), "{err}");
+    for (_, template) in file_templates() {
+        let no_handler = template.replace("      handler: handleDoc\n", "");
+        let err = format!("{:#}", load("0.0.7", "", &no_handler).unwrap_err());
+        assert!(err.contains("needs `mapping.handler`"), "{err}");
+        let with_events =
+            format!("{template}      blockHandlers:\n        - handler: handleBlock\n");
+        let err = format!("{:#}", load("0.0.7", "", &with_events).unwrap_err());
+        assert!(err.contains("has only `mapping.handler`"), "{err}");
+    }
 }
 
 #[test]
 fn static_file_data_sources_are_refused() {
-    let extra = "  - kind: file/ipfs
+    for kind in ["file/ipfs", "file/arweave"] {
+        let extra = format!(
+            "  - kind: {kind}
     name: StaticDoc
     mapping:
       kind: ethereum/events
@@ -74,20 +92,24 @@ fn static_file_data_sources_are_refused() {
       language: wasm/assemblyscript
       entities: [Doc]
       handler: handleDoc
-      file: ./m.wasm";
-    let err = format!("{:#}", load("0.0.7", extra, FILE_TEMPLATE).unwrap_err());
-    assert!(
-        err.contains("dataSources[1] (`StaticDoc`): static file data sources are not supported"),
-        "{err}"
-    );
+      file: ./m.wasm"
+        );
+        let err = format!("{:#}", load("0.0.7", &extra, FILE_TEMPLATE).unwrap_err());
+        assert!(
+            err.contains(
+                "dataSources[1] (`StaticDoc`): static file data sources are not supported"
+            ),
+            "{err}"
+        );
+    }
 }
 
 #[test]
 fn unknown_template_kinds_are_refused() {
-    let arweave = FILE_TEMPLATE.replace("file/ipfs", "file/arweave");
-    let err = format!("{:#}", load("0.0.7", "", &arweave).unwrap_err());
+    let other = FILE_TEMPLATE.replace("file/ipfs", "file/filecoin");
+    let err = format!("{:#}", load("0.0.7", "", &other).unwrap_err());
     assert!(
-        err.contains("template kind `file/arweave` is not supported"),
+        err.contains("template kind `file/filecoin` is not supported"),
         "{err}"
     );
 }

@@ -423,3 +423,99 @@ export class ListItem extends Entity {
     this.set("tags", Value.fromStringArray(value));
   }
 }
+
+export class ArweaveDoc extends Entity {
+  constructor(id: string) {
+    super();
+    this.set("id", Value.fromString(id));
+  }
+
+  save(): void {
+    let id = this.get("id");
+    assert(id != null, "Cannot save ArweaveDoc entity without an ID");
+    if (id) {
+      assert(
+        id.kind == ValueKind.STRING,
+        `Entities of type ArweaveDoc must have an ID of type String but the id '${id.displayData()}' is of type ${id.displayKind()}`,
+      );
+      store.set("ArweaveDoc", id.toString(), this);
+    }
+  }
+
+  static loadInBlock(id: string): ArweaveDoc | null {
+    return changetype<ArweaveDoc | null>(store.get_in_block("ArweaveDoc", id));
+  }
+
+  static load(id: string): ArweaveDoc | null {
+    return changetype<ArweaveDoc | null>(store.get("ArweaveDoc", id));
+  }
+
+  get id(): string {
+    let value = this.get("id");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toString();
+    }
+  }
+
+  set id(value: string) {
+    this.set("id", Value.fromString(value));
+  }
+
+  get announcer(): Bytes {
+    let value = this.get("announcer");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toBytes();
+    }
+  }
+
+  set announcer(value: Bytes) {
+    this.set("announcer", Value.fromBytes(value));
+  }
+
+  get size(): i32 {
+    let value = this.get("size");
+    if (!value || value.kind == ValueKind.NULL) {
+      return 0;
+    } else {
+      return value.toI32();
+    }
+  }
+
+  set size(value: i32) {
+    this.set("size", Value.fromI32(value));
+  }
+
+  get contentHash(): Bytes {
+    let value = this.get("contentHash");
+    if (!value || value.kind == ValueKind.NULL) {
+      throw new Error("Cannot return null for a required field.");
+    } else {
+      return value.toBytes();
+    }
+  }
+
+  set contentHash(value: Bytes) {
+    this.set("contentHash", Value.fromBytes(value));
+  }
+
+  get text(): string | null {
+    let value = this.get("text");
+    if (!value || value.kind == ValueKind.NULL) {
+      return null;
+    } else {
+      return value.toString();
+    }
+  }
+
+  set text(value: string | null) {
+    if (!value) {
+      this.unset("text");
+    } else {
+      this.set("text", Value.fromString(<string>value));
+    }
+  }
+}

@@ -11,3 +11,13 @@ export class Doc extends DataSourceTemplate {
     DataSourceTemplate.createWithContext("Doc", [cid], context);
   }
 }
+
+export class ArweaveDoc extends DataSourceTemplate {
+  static create(cid: string): void {
+    DataSourceTemplate.create("ArweaveDoc", [cid]);
+  }
+
+  static createWithContext(cid: string, context: DataSourceContext): void {
+    DataSourceTemplate.createWithContext("ArweaveDoc", [cid], context);
+  }
+}
