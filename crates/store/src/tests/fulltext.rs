@@ -10,7 +10,8 @@ use sprig_value::{Entity, EntityKey, Id, Value};
 
 use super::{block, entity, ptr, text, Backend, TestDb};
 use crate::{
-    BlockWrite, EntityModification, EntityQuery, Filter, OrderDirection, QueryStore, WritableStore,
+    BlockWrite, DeploymentOrigin, EntityModification, EntityQuery, Filter, GraftBase,
+    OrderDirection, QueryStore, WritableStore,
 };
 
 const SDL: &str = r#"
@@ -220,10 +221,46 @@ fn searches_follow_versions_reverts_and_pruning(backend: Backend) {
     assert_eq!(found(&d, "cherry"), ["x2"]);
 }
 
+/// A graft of a deployment with a search copies the versions, and with them their documents
+/// (SQLite's triggers fire on the copy; PostgreSQL computes the generated column).
+fn grafts_copy_the_documents(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
+    let base = store.deployment("base", schema()).unwrap();
+    base.transact_block(ptr(1), 10, block(tokens())).unwrap();
+    base.transact_block(ptr(2), 20, block(vec![overwrite("x1", "durian")]))
+        .unwrap();
+    base.transact_block(ptr(3), 30, block(vec![overwrite("x1", "elderberry")]))
+        .unwrap();
+    let origin = DeploymentOrigin {
+        id: None,
+        graft: Some(GraftBase {
+            base: "base".into(),
+            block: ptr(2),
+            timestamp: 20,
+            reorg_threshold: 1,
+            templates: vec![],
+        }),
+    };
+    let graft = store.deployment_from("graft", schema(), &origin).unwrap();
+    assert_eq!(found(&graft, "durian"), ["x1"]);
+    assert_eq!(found(&graft, "elderberry"), Vec::<String>::new());
+    assert_eq!(found(&graft, "apple"), ["x3", "x2"]);
+    let mut at_1 = search("Token", "tokenSearch", "apple");
+    at_1.block = Some(1);
+    assert_eq!(ids(graft.query(&at_1).unwrap()), ["x1", "x3", "x2"]);
+    graft
+        .transact_block(ptr(3), 30, block(vec![overwrite("x2", "fig")]))
+        .unwrap();
+    assert_eq!(found(&graft, "apple"), ["x3"]);
+    assert_eq!(found(&graft, "fig"), ["x2"]);
+}
+
 on_both_backends!(
     searches_match_like_postgres,
     searches_follow_versions_reverts_and_pruning,
     deployment_without_searches_gains_them,
+    grafts_copy_the_documents,
 );
 
 /// A deployment created before the store kept searches (its stored description lacks them, its
