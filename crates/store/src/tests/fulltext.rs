@@ -164,6 +164,19 @@ fn searches_match_like_postgres(backend: Backend) {
     let notes = |text: &str| ids(d.query(&search("Note", "noteSearch", text)).unwrap());
     assert_eq!(notes("run"), Vec::<String>::new());
     assert_eq!(notes("running & late"), ["n1"]);
+    // `proximityRank` (`ts_rank_cd`) over an immutable type: two covers rank above one.
+    d.transact_block(
+        ptr(3),
+        30,
+        block(vec![
+            note("n2", "apple apple cherry"),
+            note("n3", "apple kiwi mango"),
+            note("n4", "apple banana cherry"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(notes("apple"), ["n3", "n4", "n2"]);
+    assert_eq!(notes("apple <-> cherry | kiwi <-> mango"), ["n2", "n3"]);
 }
 
 fn searches_follow_versions_reverts_and_pruning(backend: Backend) {
