@@ -107,7 +107,9 @@ impl FulltextAlgorithm {
 pub struct Fulltext {
     /// The query field's name, e.g. `tokenSearch`.
     pub name: String,
+    /// How documents and query text are split into lexemes (stemming, stop words).
     pub language: FulltextLanguage,
+    /// How matches are ranked.
     pub algorithm: FulltextAlgorithm,
     /// The entity type searched.
     pub entity: String,
