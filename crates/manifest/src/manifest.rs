@@ -287,7 +287,7 @@ impl Manifest {
         let mut templates = Vec::new();
         for (i, t) in raw.templates.into_iter().enumerate() {
             let name = t.name.clone();
-            let t = convert_template(t, dir, &mut files, spec_version, &schema)
+            let t = convert_template(t, dir, &mut files, &schema)
                 .with_context(|| format!("templates[{i}] (`{name}`)"))?;
             templates.push(t);
         }
@@ -657,23 +657,13 @@ fn convert_template(
     raw: RawTemplate,
     dir: &Path,
     files: &mut FileCache,
-    spec_version: Version,
     schema: &Schema,
 ) -> Result<DataSourceTemplate> {
     match raw.kind.as_str() {
         "ethereum" | "ethereum/contract" => {}
-        "file/ipfs" => {
-            return convert_file_template(raw, FileSource::Ipfs, dir, files, spec_version, schema)
-        }
+        "file/ipfs" => return convert_file_template(raw, FileSource::Ipfs, dir, files, schema),
         "file/arweave" => {
-            return convert_file_template(
-                raw,
-                FileSource::Arweave,
-                dir,
-                files,
-                spec_version,
-                schema,
-            )
+            return convert_file_template(raw, FileSource::Arweave, dir, files, schema)
         }
         other => bail!(
             "template kind `{other}` is not supported (supported: ethereum, ethereum/contract, \
@@ -704,20 +694,18 @@ fn convert_template(
 /// A file template (`file/ipfs`, `file/arweave`; graph-node's rules are the same for both): one
 /// handler taking the file's bytes, and the entity types it may write (graph-node drops names
 /// the schema does not define, with a warning).
+///
+/// Any specVersion will do: graph-node's "offchain data sources not supported prior to 0.0.7"
+/// looks at `dataSources` only (which Sprig refuses file kinds in anyway), never at templates,
+/// and public subgraphs rely on it (graph-tooling's Lens posts example has `file/arweave` and
+/// `file/ipfs` templates under specVersion 0.0.5).
 fn convert_file_template(
     mut raw: RawTemplate,
     source: FileSource,
     dir: &Path,
     files: &mut FileCache,
-    spec_version: Version,
     schema: &Schema,
 ) -> Result<DataSourceTemplate> {
-    ensure!(
-        spec_version >= Version(0, 0, 7),
-        "file data sources (`{}`) need specVersion 0.0.7 or later, but the manifest has \
-         {spec_version}",
-        raw.kind
-    );
     let handler = raw
         .mapping
         .handler
