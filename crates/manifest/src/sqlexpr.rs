@@ -230,8 +230,8 @@ pub fn parse(
     let expr = parser
         .parse_expr()
         .map_err(|e| format!("Failed to parse expression: {e}"))?;
-    // graph-node parses one expression and ignores what follows; PostgreSQL would then fail on
-    // the rest of the text, so Sprig refuses it at load.
+    // graph-node parses one expression and ignores what follows (its SQL is printed from the
+    // parsed expression, so `amount foo` aggregates `amount`); Sprig refuses such text.
     if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
         return Err(format!(
             "Failed to parse expression: unexpected `{}` after the expression",

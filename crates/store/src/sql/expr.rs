@@ -10,6 +10,7 @@
 //! propagates; `CASE` and `COALESCE` evaluate lazily, as PostgreSQL does at run time.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt;
 
 use anyhow::{anyhow, bail, Result};
@@ -441,106 +442,249 @@ impl PgValue {
     }
 }
 
-/// Whether PostgreSQL's planner turns `expr` into the NULL constant before any row is read:
-/// strict operators, casts and functions with a NULL constant argument fold to NULL (so their
-/// other arguments are never evaluated, and cannot fail), and so does a `COALESCE`, `GREATEST`
-/// or `LEAST` whose arguments all fold, and a `NULLIF` whose first argument folds.
-fn folds_to_null(expr: &Expr) -> bool {
-    match expr {
-        Expr::Null => true,
-        Expr::Field { .. }
-        | Expr::Number { .. }
-        | Expr::Bool(_)
-        | Expr::Is { .. }
-        | Expr::DistinctFrom { .. } => false,
-        Expr::Case {
-            operand,
-            whens,
-            otherwise,
-            ..
-        } => {
-            let (arms, default) = case_arms(operand.as_deref(), whens, otherwise.as_deref());
-            arms.is_empty() && default.is_none_or(folds_to_null)
-        }
-        Expr::Neg(e) | Expr::Not(e) | Expr::Cast { expr: e, .. } => folds_to_null(e),
-        Expr::Binary { op, left, right } => match op {
-            BinaryOp::And | BinaryOp::Or => folds_to_null(left) && folds_to_null(right),
-            _ => folds_to_null(left) || folds_to_null(right),
-        },
-        Expr::Call { func, args, .. } => match func {
-            Function::Coalesce | Function::Greatest | Function::Least => {
-                args.iter().all(folds_to_null)
+/// What PostgreSQL's planner (`eval_const_expressions`) makes constant in one expression
+/// before reading any row, node by node: the value, or the error raised while folding it.
+/// PostgreSQL folds an operator, cast or function whose arguments are all constants, a strict
+/// one (arithmetic, comparisons, casts, math functions) with a NULL constant argument to NULL
+/// without evaluating it, `AND`/`OR` decided by a constant, `COALESCE` from its first constant
+/// that is not NULL, `NULLIF` with a NULL argument to its first argument, and a `CASE` whose
+/// arms are all dropped (constant false or NULL conditions) or that starts with a constant true
+/// one to the chosen result.
+pub(crate) struct Folds(HashMap<usize, Result<PgValue, String>>);
+
+/// A node's identity in [`Folds`]: its address, stable while the expression is borrowed.
+fn key(expr: &Expr) -> usize {
+    expr as *const Expr as usize
+}
+
+impl Folds {
+    /// The folds of `expr` and all its subexpressions.
+    pub(crate) fn new(expr: &Expr) -> Folds {
+        let mut folds = Folds(HashMap::new());
+        folds.fold(expr);
+        folds
+    }
+
+    fn get(&self, expr: &Expr) -> Option<Result<PgValue>> {
+        self.0
+            .get(&key(expr))
+            .map(|r| r.clone().map_err(|e| anyhow!(e)))
+    }
+
+    /// Whether `expr` folds, ignoring its value.
+    fn constant(&self, expr: &Expr) -> bool {
+        self.0.contains_key(&key(expr))
+    }
+
+    fn value(&self, expr: &Expr) -> Option<PgValue> {
+        self.0
+            .get(&key(expr))
+            .and_then(|r| r.as_ref().ok().cloned())
+    }
+
+    /// Folds the children of `expr` (all of them: which ones PostgreSQL simplifies only matters
+    /// for raising errors, see `check_constants`), then `expr` itself.
+    fn fold(&mut self, expr: &Expr) {
+        let children: Vec<&Expr> = match expr {
+            Expr::Field { .. } | Expr::Number { .. } | Expr::Bool(_) | Expr::Null => vec![],
+            Expr::Neg(e) | Expr::Not(e) | Expr::Is { expr: e, .. } | Expr::Cast { expr: e, .. } => {
+                vec![e]
             }
-            // A NULL argument makes NULLIF its first argument, without comparing.
-            Function::Nullif => folds_to_null(&args[0]),
-            _ => args.iter().any(folds_to_null),
-        },
-    }
-}
-
-/// The arms of a `CASE` that PostgreSQL's planner keeps, and the default: an arm whose
-/// condition (or `WHEN` value, compared with the operand) is a NULL constant, or a constant
-/// that is not true, is dropped; a constant true condition makes its result the default and
-/// drops the arms after it. With no arm left the operand is never evaluated. (A constant that
-/// fails is kept here; `check_constants` raises its error.)
-fn case_arms<'e>(
-    operand: Option<&Expr>,
-    whens: &'e [(Expr, Expr)],
-    otherwise: Option<&'e Expr>,
-) -> (Vec<&'e (Expr, Expr)>, Option<&'e Expr>) {
-    let constant = |e: &Expr| e.fields().is_empty();
-    let value = |e: &Expr| eval(e, &Entity::new()).ok();
-    let mut arms = Vec::new();
-    for arm in whens {
-        let condition = &arm.0;
-        if folds_to_null(condition) {
-            continue;
-        }
-        let known = match operand {
-            None if constant(condition) => value(condition).map(|v| v == PgValue::Bool(true)),
-            Some(o) if constant(o) && constant(condition) => match (value(o), value(condition)) {
-                (Some(o), Some(c)) => {
-                    Some(!o.is_null() && !c.is_null() && o.compare(&c) == Ordering::Equal)
-                }
-                _ => None,
-            },
-            _ => None,
+            Expr::Binary { left, right, .. } | Expr::DistinctFrom { left, right, .. } => {
+                vec![left, right]
+            }
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+                ..
+            } => operand
+                .iter()
+                .map(|e| &**e)
+                .chain(whens.iter().flat_map(|(c, r)| [c, r]))
+                .chain(otherwise.iter().map(|e| &**e))
+                .collect(),
+            Expr::Call { args, .. } => args.iter().collect(),
         };
-        match known {
-            Some(false) => continue,
-            Some(true) => return (arms, Some(&arm.1)),
-            None => arms.push(arm),
+        for child in &children {
+            self.fold(child);
+        }
+        if let Some(value) = self.fold_node(expr, &children) {
+            self.0.insert(key(expr), value.map_err(|e| e.to_string()));
         }
     }
-    (arms, otherwise)
+
+    /// The node's constant, given its children's.
+    fn fold_node(&self, expr: &Expr, children: &[&Expr]) -> Option<Result<PgValue>> {
+        let all_constant = || children.iter().all(|c| self.constant(c));
+        let evaluate = || {
+            Evaluator {
+                row: &Entity::new(),
+                folds: self,
+            }
+            .eval_node(expr)
+        };
+        let first_error = || {
+            children
+                .iter()
+                .find_map(|c| self.get(c).filter(Result::is_err))
+        };
+        let strict = || {
+            if let Some(e) = first_error() {
+                return Some(e);
+            }
+            if children
+                .iter()
+                .any(|c| self.value(c) == Some(PgValue::Null))
+            {
+                return Some(Ok(PgValue::Null));
+            }
+            all_constant().then(evaluate)
+        };
+        let plain = || {
+            if let Some(e) = first_error() {
+                return Some(e);
+            }
+            all_constant().then(evaluate)
+        };
+        match expr {
+            Expr::Field { .. } => None,
+            Expr::Number { .. } | Expr::Bool(_) | Expr::Null => Some(evaluate()),
+            Expr::Neg(_) | Expr::Not(_) | Expr::Cast { .. } => strict(),
+            Expr::Is { .. } | Expr::DistinctFrom { .. } => plain(),
+            Expr::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
+                let decisive = PgValue::Bool(*op == BinaryOp::Or);
+                let (mut null, mut variable) = (false, false);
+                for child in children {
+                    match self.get(child) {
+                        Some(Err(e)) => return Some(Err(e)),
+                        Some(Ok(v)) if v == decisive => return Some(Ok(decisive)),
+                        Some(Ok(PgValue::Null)) => null = true,
+                        Some(Ok(_)) => {}
+                        None => variable = true,
+                    }
+                }
+                if variable {
+                    return None;
+                }
+                Some(Ok(if null {
+                    PgValue::Null
+                } else {
+                    PgValue::Bool(*op == BinaryOp::And)
+                }))
+            }
+            Expr::Binary { .. } => strict(),
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+                sql_type,
+            } => {
+                if let Some(Err(e)) = operand.as_deref().and_then(|o| self.get(o)) {
+                    return Some(Err(e));
+                }
+                let (arms, default) =
+                    self.case_arms(operand.as_deref(), whens, otherwise.as_deref());
+                if !arms.is_empty() {
+                    return None;
+                }
+                match default {
+                    None => Some(Ok(PgValue::Null)),
+                    Some(d) => self.get(d).map(|r| r.and_then(|v| v.cast(*sql_type))),
+                }
+            }
+            Expr::Call {
+                func,
+                args,
+                sql_type,
+            } => match func {
+                Function::Coalesce => {
+                    for arg in args {
+                        match self.get(arg) {
+                            Some(Err(e)) => return Some(Err(e)),
+                            Some(Ok(PgValue::Null)) => {}
+                            Some(Ok(v)) => return Some(v.cast(*sql_type)),
+                            None => return None,
+                        }
+                    }
+                    Some(Ok(PgValue::Null))
+                }
+                Function::Nullif => {
+                    if let Some(e) = first_error() {
+                        return Some(e);
+                    }
+                    if children
+                        .iter()
+                        .any(|c| self.value(c) == Some(PgValue::Null))
+                    {
+                        // Cannot be equal: the first argument, as it is.
+                        return self
+                            .get(&args[0])
+                            .map(|r| r.and_then(|v| v.cast(*sql_type)));
+                    }
+                    all_constant().then(evaluate)
+                }
+                Function::Greatest | Function::Least => plain(),
+                _ => strict(),
+            },
+        }
+    }
+
+    /// The arms of a `CASE` that PostgreSQL keeps, and the default: an arm whose condition (or
+    /// `WHEN` value compared with a constant operand) folds to false or NULL is dropped; one
+    /// that folds to true makes its result the default and drops the arms after it. With no
+    /// arm left the operand is never evaluated.
+    fn case_arms<'e>(
+        &self,
+        operand: Option<&Expr>,
+        whens: &'e [(Expr, Expr)],
+        otherwise: Option<&'e Expr>,
+    ) -> (Vec<&'e (Expr, Expr)>, Option<&'e Expr>) {
+        let mut arms = Vec::new();
+        for arm in whens {
+            let condition = self.value(&arm.0);
+            let known = match (operand, condition) {
+                (_, Some(PgValue::Null)) => Some(false),
+                (None, Some(c)) => Some(c == PgValue::Bool(true)),
+                (Some(o), Some(c)) => self
+                    .value(o)
+                    .map(|o| !o.is_null() && o.compare(&c) == Ordering::Equal),
+                (_, None) => None,
+            };
+            match known {
+                Some(false) => continue,
+                Some(true) => return (arms, Some(&arm.1)),
+                None => arms.push(arm),
+            }
+        }
+        (arms, otherwise)
+    }
 }
 
-/// Raises the error PostgreSQL's planner would raise while folding the constant parts of
-/// `expr`, before reading any row: it evaluates every subexpression without fields (`1/0` in
-/// an arm no row takes fails the query all the same), bottom up, except where folding stops:
-/// the arms of a `CASE` after a constant true condition (and the default then), an arm whose
-/// condition is a constant false or NULL, the arguments of `COALESCE` after a constant that is
-/// not NULL, and those of `AND`/`OR` after a constant that decides it.
-pub(crate) fn check_constants(expr: &Expr) -> Result<()> {
-    let constant = |e: &Expr| e.fields().is_empty() || folds_to_null(e);
-    let value = |e: &Expr| eval(e, &Entity::new());
+/// Raises the error PostgreSQL raises while planning graph-node's query when folding a
+/// constant part of `expr` fails (`1/0` in an arm no row takes fails the query all the same),
+/// walking the parts PostgreSQL simplifies: not the arms of a `CASE` that are dropped or
+/// follow a constant true condition (nor the default then), nor the arguments of `COALESCE`
+/// after its first constant that is not NULL, nor those of `AND`/`OR` after a deciding
+/// constant.
+pub(crate) fn check_constants(expr: &Expr, folds: &Folds) -> Result<()> {
+    let check = |e: &Expr| check_constants(e, folds);
     match expr {
         Expr::Field { .. } | Expr::Number { .. } | Expr::Bool(_) | Expr::Null => {}
         Expr::Neg(e) | Expr::Not(e) | Expr::Is { expr: e, .. } | Expr::Cast { expr: e, .. } => {
-            check_constants(e)?
+            check(e)?
         }
         Expr::DistinctFrom { left, right, .. } => {
-            check_constants(left)?;
-            check_constants(right)?;
+            check(left)?;
+            check(right)?;
         }
         Expr::Binary { op, left, right } => {
-            check_constants(left)?;
+            check(left)?;
             let decisive = PgValue::Bool(*op == BinaryOp::Or);
-            let stops = matches!(op, BinaryOp::And | BinaryOp::Or)
-                && constant(left)
-                && value(left)? == decisive;
+            let stops =
+                matches!(op, BinaryOp::And | BinaryOp::Or) && folds.value(left) == Some(decisive);
             if !stops {
-                check_constants(right)?;
+                check(right)?;
             }
         }
         Expr::Case {
@@ -550,184 +694,190 @@ pub(crate) fn check_constants(expr: &Expr) -> Result<()> {
             ..
         } => {
             if let Some(operand) = operand {
-                check_constants(operand)?;
+                check(operand)?;
             }
-            let constant_operand = operand.as_deref().filter(|o| constant(o));
-            for (condition, result) in whens {
-                check_constants(condition)?;
-                if folds_to_null(condition) {
-                    continue;
-                }
-                let known = match (operand, constant_operand) {
-                    (None, _) if constant(condition) => {
-                        Some(value(condition)? == PgValue::Bool(true))
-                    }
-                    (Some(_), Some(o)) if constant(condition) => {
-                        let (o, c) = (value(o)?, value(condition)?);
-                        Some(!o.is_null() && !c.is_null() && o.compare(&c) == Ordering::Equal)
-                    }
-                    _ => None,
-                };
-                match known {
-                    Some(false) => continue,
-                    Some(true) => return check_constants(result).and_then(|()| check_folded(expr)),
-                    None => check_constants(result)?,
+            let mut stopped = false;
+            for arm in whens {
+                check(&arm.0)?;
+                let (kept, default) =
+                    folds.case_arms(operand.as_deref(), std::slice::from_ref(arm), None);
+                if !kept.is_empty() {
+                    check(&arm.1)?;
+                } else if let Some(result) = default {
+                    check(result)?;
+                    stopped = true;
+                    break;
                 }
             }
-            if let Some(e) = otherwise {
-                check_constants(e)?;
+            if let (false, Some(e)) = (stopped, otherwise) {
+                check(e)?;
             }
         }
         Expr::Call { func, args, .. } => {
             for arg in args {
-                check_constants(arg)?;
-                if *func == Function::Coalesce && constant(arg) && !value(arg)?.is_null() {
+                check(arg)?;
+                if *func == Function::Coalesce && folds.value(arg).is_some_and(|v| !v.is_null()) {
                     break;
                 }
             }
         }
     }
-    check_folded(expr)
+    match folds.get(expr) {
+        Some(Err(e)) => Err(e),
+        _ => Ok(()),
+    }
 }
 
-/// A subexpression without fields is evaluated by the planner.
-fn check_folded(expr: &Expr) -> Result<()> {
-    if expr.fields().is_empty() {
-        eval(expr, &Entity::new())?;
-    }
-    Ok(())
+/// Evaluates `expr` on one source row; `folds` are `Folds::new(expr)`, and
+/// `check_constants` has passed.
+pub(crate) fn eval(expr: &Expr, row: &Entity, folds: &Folds) -> Result<PgValue> {
+    Evaluator { row, folds }.eval(expr)
 }
 
-/// Evaluates `expr` on one source row.
-pub(crate) fn eval(expr: &Expr, row: &Entity) -> Result<PgValue> {
-    if folds_to_null(expr) {
-        return Ok(PgValue::Null);
+/// One row's evaluation.
+struct Evaluator<'a> {
+    row: &'a Entity,
+    folds: &'a Folds,
+}
+
+impl Evaluator<'_> {
+    fn eval(&self, expr: &Expr) -> Result<PgValue> {
+        match self.folds.get(expr) {
+            Some(folded) => folded,
+            None => self.eval_node(expr),
+        }
     }
-    Ok(match expr {
-        Expr::Field { name, sql_type } => match row.get(name) {
-            None => PgValue::Null,
-            Some(v) => PgValue::from_value(v)?.cast(*sql_type)?,
-        },
-        Expr::Number { text, sql_type } => {
-            PgValue::Numeric(Numeric::parse(text)?).cast(*sql_type)?
-        }
-        Expr::Bool(b) => PgValue::Bool(*b),
-        Expr::Null => PgValue::Null,
-        Expr::Neg(e) => match eval(e, row)? {
-            PgValue::Null => PgValue::Null,
-            PgValue::Int4(i) => PgValue::Int4(i.checked_neg().ok_or_else(int4_range)?),
-            PgValue::Int8(i) => PgValue::Int8(i.checked_neg().ok_or_else(int8_range)?),
-            PgValue::Numeric(n) => PgValue::Numeric(n.neg()),
-            PgValue::Bool(_) => unreachable!("checked at load: a number"),
-        },
-        Expr::Not(e) => match eval(e, row)? {
-            PgValue::Bool(b) => PgValue::Bool(!b),
-            _ => PgValue::Null,
-        },
-        Expr::Binary { op, left, right } => binary(*op, left, right, row)?,
-        Expr::Is {
-            expr,
-            test,
-            negated,
-        } => {
-            let v = eval(expr, row)?;
-            let is = match test {
-                IsTest::Null => v.is_null(),
-                IsTest::True => v == PgValue::Bool(true),
-                IsTest::False => v == PgValue::Bool(false),
-            };
-            PgValue::Bool(is != *negated)
-        }
-        Expr::DistinctFrom {
-            left,
-            right,
-            negated,
-        } => {
-            let (l, r) = (eval(left, row)?, eval(right, row)?);
-            let distinct = match (l.is_null(), r.is_null()) {
-                (true, true) => false,
-                (true, false) | (false, true) => true,
-                (false, false) => l.compare(&r) != Ordering::Equal,
-            };
-            PgValue::Bool(distinct != *negated)
-        }
-        Expr::Case {
-            operand,
-            whens,
-            otherwise,
-            sql_type,
-        } => {
-            let (arms, otherwise) = case_arms(operand.as_deref(), whens, otherwise.as_deref());
-            let operand = match operand {
-                Some(e) if !arms.is_empty() => Some(eval(e, row)?),
-                _ => None,
-            };
-            let mut result = None;
-            for (condition, value) in arms {
-                let c = eval(condition, row)?;
-                let hit = match &operand {
-                    Some(o) => !o.is_null() && !c.is_null() && o.compare(&c) == Ordering::Equal,
-                    None => c == PgValue::Bool(true),
+
+    fn eval_node(&self, expr: &Expr) -> Result<PgValue> {
+        let row = self.row;
+        Ok(match expr {
+            Expr::Field { name, sql_type } => match row.get(name) {
+                None => PgValue::Null,
+                Some(v) => PgValue::from_value(v)?.cast(*sql_type)?,
+            },
+            Expr::Number { text, sql_type } => {
+                PgValue::Numeric(Numeric::parse(text)?).cast(*sql_type)?
+            }
+            Expr::Bool(b) => PgValue::Bool(*b),
+            Expr::Null => PgValue::Null,
+            Expr::Neg(e) => match self.eval(e)? {
+                PgValue::Null => PgValue::Null,
+                PgValue::Int4(i) => PgValue::Int4(i.checked_neg().ok_or_else(int4_range)?),
+                PgValue::Int8(i) => PgValue::Int8(i.checked_neg().ok_or_else(int8_range)?),
+                PgValue::Numeric(n) => PgValue::Numeric(n.neg()),
+                PgValue::Bool(_) => unreachable!("checked at load: a number"),
+            },
+            Expr::Not(e) => match self.eval(e)? {
+                PgValue::Bool(b) => PgValue::Bool(!b),
+                _ => PgValue::Null,
+            },
+            Expr::Binary { op, left, right } => self.binary(*op, left, right)?,
+            Expr::Is {
+                expr,
+                test,
+                negated,
+            } => {
+                let v = self.eval(expr)?;
+                let is = match test {
+                    IsTest::Null => v.is_null(),
+                    IsTest::True => v == PgValue::Bool(true),
+                    IsTest::False => v == PgValue::Bool(false),
                 };
-                if hit {
-                    result = Some(eval(value, row)?);
-                    break;
-                }
+                PgValue::Bool(is != *negated)
             }
-            let result = match (result, otherwise) {
-                (Some(r), _) => r,
-                (None, Some(e)) => eval(e, row)?,
-                (None, None) => PgValue::Null,
-            };
-            result.cast(*sql_type)?
-        }
-        Expr::Cast { expr, to } => eval(expr, row)?.cast(*to)?,
-        Expr::Call {
-            func,
-            args,
-            sql_type,
-        } => call(*func, args, *sql_type, row)?,
-    })
-}
+            Expr::DistinctFrom {
+                left,
+                right,
+                negated,
+            } => {
+                let (l, r) = (self.eval(left)?, self.eval(right)?);
+                let distinct = match (l.is_null(), r.is_null()) {
+                    (true, true) => false,
+                    (true, false) | (false, true) => true,
+                    (false, false) => l.compare(&r) != Ordering::Equal,
+                };
+                PgValue::Bool(distinct != *negated)
+            }
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+                sql_type,
+            } => {
+                let (arms, otherwise) =
+                    self.folds
+                        .case_arms(operand.as_deref(), whens, otherwise.as_deref());
+                let operand = match operand {
+                    Some(e) if !arms.is_empty() => Some(self.eval(e)?),
+                    _ => None,
+                };
+                let mut result = None;
+                for (condition, value) in arms {
+                    let c = self.eval(condition)?;
+                    let hit = match &operand {
+                        Some(o) => !o.is_null() && !c.is_null() && o.compare(&c) == Ordering::Equal,
+                        None => c == PgValue::Bool(true),
+                    };
+                    if hit {
+                        result = Some(self.eval(value)?);
+                        break;
+                    }
+                }
+                let result = match (result, otherwise) {
+                    (Some(r), _) => r,
+                    (None, Some(e)) => self.eval(e)?,
+                    (None, None) => PgValue::Null,
+                };
+                result.cast(*sql_type)?
+            }
+            Expr::Cast { expr, to } => self.eval(expr)?.cast(*to)?,
+            Expr::Call {
+                func,
+                args,
+                sql_type,
+            } => self.call(*func, args, *sql_type)?,
+        })
+    }
 
-fn binary(op: BinaryOp, left: &Expr, right: &Expr, row: &Entity) -> Result<PgValue> {
-    if matches!(op, BinaryOp::And | BinaryOp::Or) {
-        // Three-valued logic; the right side is skipped when the left decides.
-        let l = eval(left, row)?;
-        let decisive = PgValue::Bool(op == BinaryOp::Or);
-        if l == decisive {
-            return Ok(decisive);
+    fn binary(&self, op: BinaryOp, left: &Expr, right: &Expr) -> Result<PgValue> {
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
+            // Three-valued logic; the right side is skipped when the left decides.
+            let l = self.eval(left)?;
+            let decisive = PgValue::Bool(op == BinaryOp::Or);
+            if l == decisive {
+                return Ok(decisive);
+            }
+            let r = self.eval(right)?;
+            return Ok(if r == decisive {
+                decisive
+            } else if l.is_null() || r.is_null() {
+                PgValue::Null
+            } else {
+                PgValue::Bool(op == BinaryOp::And)
+            });
         }
-        let r = eval(right, row)?;
-        return Ok(if r == decisive {
-            decisive
-        } else if l.is_null() || r.is_null() {
-            PgValue::Null
-        } else {
-            PgValue::Bool(op == BinaryOp::And)
-        });
-    }
-    let (l, r) = (eval(left, row)?, eval(right, row)?);
-    if l.is_null() || r.is_null() {
-        return Ok(PgValue::Null);
-    }
-    let ord = || l.compare(&r);
-    Ok(match op {
-        BinaryOp::Eq => PgValue::Bool(ord() == Ordering::Equal),
-        BinaryOp::NotEq => PgValue::Bool(ord() != Ordering::Equal),
-        BinaryOp::Lt => PgValue::Bool(ord() == Ordering::Less),
-        BinaryOp::LtEq => PgValue::Bool(ord() != Ordering::Greater),
-        BinaryOp::Gt => PgValue::Bool(ord() == Ordering::Greater),
-        BinaryOp::GtEq => PgValue::Bool(ord() != Ordering::Less),
-        BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
-            let t = left
-                .sql_type()
-                .max(right.sql_type())
-                .expect("checked at load: typed");
-            arithmetic(op, l.cast(t)?, r.cast(t)?)?
+        let (l, r) = (self.eval(left)?, self.eval(right)?);
+        if l.is_null() || r.is_null() {
+            return Ok(PgValue::Null);
         }
-    })
+        let ord = || l.compare(&r);
+        Ok(match op {
+            BinaryOp::Eq => PgValue::Bool(ord() == Ordering::Equal),
+            BinaryOp::NotEq => PgValue::Bool(ord() != Ordering::Equal),
+            BinaryOp::Lt => PgValue::Bool(ord() == Ordering::Less),
+            BinaryOp::LtEq => PgValue::Bool(ord() != Ordering::Greater),
+            BinaryOp::Gt => PgValue::Bool(ord() == Ordering::Greater),
+            BinaryOp::GtEq => PgValue::Bool(ord() != Ordering::Less),
+            BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
+                let t = left
+                    .sql_type()
+                    .max(right.sql_type())
+                    .expect("checked at load: typed");
+                arithmetic(op, l.cast(t)?, r.cast(t)?)?
+            }
+        })
+    }
 }
 
 /// Arithmetic on two non-NULL values of one type.
@@ -772,88 +922,90 @@ fn arithmetic(op: BinaryOp, l: PgValue, r: PgValue) -> Result<PgValue> {
     })
 }
 
-fn call(func: Function, args: &[Expr], sql_type: SqlType, row: &Entity) -> Result<PgValue> {
-    match func {
-        Function::Coalesce => {
-            for arg in args {
-                let v = eval(arg, row)?;
-                if !v.is_null() {
-                    return v.cast(sql_type);
-                }
-            }
-            return Ok(PgValue::Null);
-        }
-        Function::Greatest | Function::Least => {
-            let mut best: Option<PgValue> = None;
-            for arg in args {
-                let v = eval(arg, row)?.cast(sql_type)?;
-                if v.is_null() {
-                    continue;
-                }
-                best = Some(match best {
-                    None => v,
-                    Some(b) => {
-                        // The first of equal values stays (PostgreSQL's MinMax expression).
-                        let ord = v.compare(&b);
-                        let better = if func == Function::Greatest {
-                            ord == Ordering::Greater
-                        } else {
-                            ord == Ordering::Less
-                        };
-                        if better {
-                            v
-                        } else {
-                            b
-                        }
+impl Evaluator<'_> {
+    fn call(&self, func: Function, args: &[Expr], sql_type: SqlType) -> Result<PgValue> {
+        match func {
+            Function::Coalesce => {
+                for arg in args {
+                    let v = self.eval(arg)?;
+                    if !v.is_null() {
+                        return v.cast(sql_type);
                     }
-                });
-            }
-            return Ok(best.unwrap_or(PgValue::Null));
-        }
-        Function::Nullif => {
-            let (a, b) = (eval(&args[0], row)?, eval(&args[1], row)?);
-            if !a.is_null() && !b.is_null() && a.compare(&b) == Ordering::Equal {
+                }
                 return Ok(PgValue::Null);
             }
-            return a.cast(sql_type);
+            Function::Greatest | Function::Least => {
+                let mut best: Option<PgValue> = None;
+                for arg in args {
+                    let v = self.eval(arg)?.cast(sql_type)?;
+                    if v.is_null() {
+                        continue;
+                    }
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => {
+                            // The first of equal values stays (PostgreSQL's MinMax expression).
+                            let ord = v.compare(&b);
+                            let better = if func == Function::Greatest {
+                                ord == Ordering::Greater
+                            } else {
+                                ord == Ordering::Less
+                            };
+                            if better {
+                                v
+                            } else {
+                                b
+                            }
+                        }
+                    });
+                }
+                return Ok(best.unwrap_or(PgValue::Null));
+            }
+            Function::Nullif => {
+                let (a, b) = (self.eval(&args[0])?, self.eval(&args[1])?);
+                if !a.is_null() && !b.is_null() && a.compare(&b) == Ordering::Equal {
+                    return Ok(PgValue::Null);
+                }
+                return a.cast(sql_type);
+            }
+            _ => {}
         }
-        _ => {}
+        let values = args
+            .iter()
+            .map(|a| self.eval(a))
+            .collect::<Result<Vec<_>>>()?;
+        if values.iter().any(PgValue::is_null) {
+            return Ok(PgValue::Null);
+        }
+        let values = values
+            .into_iter()
+            .map(|v| v.cast(sql_type_of_args(func, sql_type)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(match func {
+            Function::Abs => match &values[0] {
+                PgValue::Int4(i) => PgValue::Int4(i.checked_abs().ok_or_else(int4_range)?),
+                PgValue::Int8(i) => PgValue::Int8(i.checked_abs().ok_or_else(int8_range)?),
+                v => PgValue::Numeric(v.numeric().abs()),
+            },
+            Function::Ceiling => PgValue::Numeric(values[0].numeric().ceil()),
+            Function::Sign => PgValue::Numeric(values[0].numeric().sign()),
+            Function::Div => PgValue::Numeric(values[0].numeric().div_trunc(&values[1].numeric())?),
+            Function::Mod => arithmetic(BinaryOp::Mod, values[0].clone(), values[1].clone())?,
+            Function::Gcd | Function::Lcm => {
+                let (a, b) = (values[0].numeric(), values[1].numeric());
+                let n = if func == Function::Gcd {
+                    a.gcd(&b)
+                } else {
+                    a.lcm(&b)
+                };
+                // Integer results out of their type's range are errors (gcd(-2147483648, 0)).
+                PgValue::Numeric(n).cast_exact(sql_type)?
+            }
+            Function::Coalesce | Function::Greatest | Function::Least | Function::Nullif => {
+                unreachable!("handled above")
+            }
+        })
     }
-    let values = args
-        .iter()
-        .map(|a| eval(a, row))
-        .collect::<Result<Vec<_>>>()?;
-    if values.iter().any(PgValue::is_null) {
-        return Ok(PgValue::Null);
-    }
-    let values = values
-        .into_iter()
-        .map(|v| v.cast(sql_type_of_args(func, sql_type)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(match func {
-        Function::Abs => match &values[0] {
-            PgValue::Int4(i) => PgValue::Int4(i.checked_abs().ok_or_else(int4_range)?),
-            PgValue::Int8(i) => PgValue::Int8(i.checked_abs().ok_or_else(int8_range)?),
-            v => PgValue::Numeric(v.numeric().abs()),
-        },
-        Function::Ceiling => PgValue::Numeric(values[0].numeric().ceil()),
-        Function::Sign => PgValue::Numeric(values[0].numeric().sign()),
-        Function::Div => PgValue::Numeric(values[0].numeric().div_trunc(&values[1].numeric())?),
-        Function::Mod => arithmetic(BinaryOp::Mod, values[0].clone(), values[1].clone())?,
-        Function::Gcd | Function::Lcm => {
-            let (a, b) = (values[0].numeric(), values[1].numeric());
-            let n = if func == Function::Gcd {
-                a.gcd(&b)
-            } else {
-                a.lcm(&b)
-            };
-            // Integer results out of their type's range are errors (gcd(-2147483648, 0)).
-            PgValue::Numeric(n).cast_exact(sql_type)?
-        }
-        Function::Coalesce | Function::Greatest | Function::Least | Function::Nullif => {
-            unreachable!("handled above")
-        }
-    })
 }
 
 /// The type a function's arguments are converted to before it runs.
@@ -943,6 +1095,13 @@ mod tests {
             Some("2.5"),
             Some("-1.5"),
         ],
+        [
+            Some("100000"),
+            Some("-123456789012"),
+            Some("-10000000000000000000000000000000000000000"),
+            Some("0.000000000000000000000000000001"),
+            Some("1234567890123456789012345678901.234"),
+        ],
     ];
 
     fn entity(row: &[Option<&str>; 5]) -> Entity {
@@ -962,8 +1121,9 @@ mod tests {
 
     /// What Sprig makes of `sql` on `row`: `Ok(text)` (empty for NULL) or `Err` for an error.
     fn sprig(expr: &Expr, row: &Entity) -> Result<String, String> {
-        check_constants(expr)
-            .and_then(|()| eval(expr, row))
+        let folds = Folds::new(expr);
+        check_constants(expr, &folds)
+            .and_then(|()| eval(expr, row, &folds))
             .map(|v| v.to_string())
             .map_err(|e| e.to_string())
     }
@@ -1241,7 +1401,10 @@ mod tests {
             // Only expressions no row fails on, as a failing rollup stores nothing.
             let Ok(values) = rows
                 .iter()
-                .map(|row| check_constants(&expr).and_then(|()| eval(&expr, row)))
+                .map(|row| {
+                    let folds = Folds::new(&expr);
+                    check_constants(&expr, &folds).and_then(|()| eval(&expr, row, &folds))
+                })
                 .collect::<Result<Vec<_>>>()
             else {
                 continue;

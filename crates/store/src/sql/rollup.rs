@@ -181,13 +181,21 @@ fn group_rows(
     let aggregation = &rollup.aggregation;
     let seconds = rollup.interval.seconds();
     let dimensions: Vec<&str> = aggregation.dimensions().map(|f| f.name.as_str()).collect();
-    // PostgreSQL fails graph-node's rollup query while planning it when a constant part of an
-    // expression fails (`1/0` in an arm no row takes), whatever the rows.
+    // Per aggregate, the constants PostgreSQL's planner folds in its expression. PostgreSQL
+    // fails graph-node's rollup query while planning it when folding fails (`1/0` in an arm
+    // no row takes), whatever the rows.
+    let mut folds = Vec::with_capacity(aggregation.aggregates.len());
     for aggregate in &aggregation.aggregates {
-        if let Some(AggregateArg::Expr { expr, sql }) = &aggregate.arg {
-            expr::check_constants(expr)
-                .with_context(|| format!("cannot evaluate `{sql}` for `{}`", aggregate.field))?;
-        }
+        folds.push(match &aggregate.arg {
+            Some(AggregateArg::Expr { expr, sql }) => {
+                let f = expr::Folds::new(expr);
+                expr::check_constants(expr, &f).with_context(|| {
+                    format!("cannot evaluate `{sql}` for `{}`", aggregate.field)
+                })?;
+                Some(f)
+            }
+            _ => None,
+        });
     }
     let mut groups: BTreeMap<GroupKey, Group> = BTreeMap::new();
     db.query(sql, params, &mut |row| {
@@ -208,16 +216,21 @@ fn group_rows(
             values: vec![None; aggregation.aggregates.len()],
         });
         group.max_id = group.max_id.max(*id);
-        for (aggregate, value) in aggregation.aggregates.iter().zip(&mut group.values) {
+        for ((aggregate, value), folds) in aggregation
+            .aggregates
+            .iter()
+            .zip(&mut group.values)
+            .zip(&folds)
+        {
             let field = &aggregation
                 .field(&aggregate.field)
                 .expect("aggregates are fields of their aggregation")
                 .field_type;
             // `count` counts rows whatever its argument holds (graph-node's `count(*)`).
-            if let (Some(AggregateArg::Expr { expr, sql }), false) =
-                (&aggregate.arg, aggregate.func == AggregateFn::Count)
+            if let (Some(AggregateArg::Expr { expr, sql }), Some(folds), false) =
+                (&aggregate.arg, folds, aggregate.func == AggregateFn::Count)
             {
-                let arg = expr::eval(expr, &entity).with_context(|| {
+                let arg = expr::eval(expr, &entity, folds).with_context(|| {
                     format!(
                         "cannot evaluate `{sql}` for `{}` on `{}`[{id}]",
                         aggregate.field, source.entity_type
