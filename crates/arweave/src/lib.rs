@@ -29,10 +29,13 @@ use reqwest::{StatusCode, Url};
 /// graph-node's default gateway (its `--arweave` flag).
 pub const DEFAULT_GATEWAY: &str = "https://arweave.net";
 
+/// Length of an Arweave transaction id: a SHA-256 hash in unpadded base64url.
+const TX_ID_CHARS: usize = 43;
+
 /// Why a file could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum ArweaveError {
-    /// The name is not a path under the gateway (empty, or a URL or `..` that leads elsewhere).
+    /// The name is not `<txid>` or `<txid>/<path>` (a URL, a CID, `..` out of the transaction).
     /// Deterministic.
     #[error("`{file}` is not an Arweave transaction id or path: {reason}")]
     InvalidPath { file: String, reason: String },
@@ -121,26 +124,38 @@ impl ArweaveClient {
         self.max_file_bytes
     }
 
-    /// Where the gateway serves `file`: the name joined to the gateway's URL, as graph-node
-    /// joins it, but never a URL outside the gateway (graph-node would follow `https://other/x`
-    /// or `//other/x` to another host; such a name is refused here).
+    /// Where the gateway serves `file`: `<txid>` or `<txid>/<path>` joined to the gateway's URL.
+    ///
+    /// graph-node takes any string and joins it to its gateway's URL. Here the name must start
+    /// with a transaction id (43 base64url characters) and stay below it: anything else names
+    /// no Arweave data and is refused, deterministically. Without this a URL (`https://other/x`,
+    /// `//other/x`) would be fetched from another host, and a name a gateway does not route (a
+    /// CID, `raw/...`) could get a gateway's error page with a success status as the file
+    /// (arlocal answers unknown paths so).
     pub fn url_of(&self, file: &str) -> Result<Url, ArweaveError> {
         let invalid = |reason: &str| ArweaveError::InvalidPath {
             file: file.to_string(),
             reason: reason.to_string(),
         };
-        if file.is_empty() {
-            return Err(invalid("it is empty"));
+        let (id, path) = file.split_once('/').unwrap_or((file, ""));
+        let is_base64url = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if id.len() != TX_ID_CHARS || !id.chars().all(is_base64url) {
+            return Err(invalid(&format!(
+                "it does not start with a transaction id ({TX_ID_CHARS} base64url characters)"
+            )));
         }
         let url = self.base.join(file).map_err(|e| invalid(&e.to_string()))?;
+        // `..` segments (also percent-encoded) are resolved by the join: the result must still
+        // be the transaction or below it.
+        let tx_path = format!("{}{id}", self.base.path());
         let below = url.scheme() == self.base.scheme()
             && url.host() == self.base.host()
             && url.port_or_known_default() == self.base.port_or_known_default()
-            && url.path().starts_with(self.base.path())
-            && url.path() != self.base.path();
+            && (url.path() == tx_path || url.path().starts_with(&format!("{tx_path}/")))
+            && (path.is_empty() || url.path() != tx_path);
         if !below {
             return Err(invalid(&format!(
-                "it leads to {url}, outside the gateway {}",
+                "it leads to {url}, not to the transaction {id} on the gateway {}",
                 self.base
             )));
         }
@@ -234,10 +249,10 @@ mod tests {
             c.url_of(&format!("{TX}/dir/a.json")).unwrap().as_str(),
             format!("https://arweave.net/{TX}/dir/a.json")
         );
-        // As with graph-node's join: a leading slash is the gateway's root.
+        // `..` within the transaction's paths is resolved as a URL join resolves it.
         assert_eq!(
-            c.url_of(&format!("/{TX}")).unwrap().as_str(),
-            format!("https://arweave.net/{TX}")
+            c.url_of(&format!("{TX}/dir/../a.json")).unwrap().as_str(),
+            format!("https://arweave.net/{TX}/a.json")
         );
         // A gateway under a path keeps it, with or without the trailing slash.
         for base in ["http://127.0.0.1:1984/ar", "http://127.0.0.1:1984/ar/"] {
@@ -249,17 +264,24 @@ mod tests {
     }
 
     #[test]
-    fn names_leading_elsewhere_are_refused_deterministically() {
+    fn names_that_are_no_transaction_are_refused_deterministically() {
         let c = client("http://127.0.0.1:1984/ar");
         for name in [
-            "",
-            "https://example.com/x",
-            "//example.com/x",
-            "../x",
-            "/x",
-            "%2e%2e/x",
+            String::new(),
+            "https://example.com/x".into(),
+            "//example.com/x".into(),
+            "../x".into(),
+            format!("/{TX}"),
+            format!("{TX}/../x"),
+            format!("{TX}/%2e%2e/x"),
+            format!("{TX}?q"),
+            format!("raw/{TX}"),
+            TX[1..].to_string(),
+            format!("{TX}a"),
+            TX.replace('b', "+"),
+            "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku".into(),
         ] {
-            let err = c.url_of(name).unwrap_err();
+            let err = c.url_of(&name).unwrap_err();
             assert!(err.is_deterministic(), "{name:?}: {err}");
             assert!(matches!(err, ArweaveError::InvalidPath { .. }), "{name:?}");
         }

@@ -7,8 +7,8 @@
 //! `ArweaveDoc`s over GraphQL on both stores: plain transactions (text and binary) and a path
 //! through a path manifest (`<id>/<path>`) are handled; a transaction announced before it was
 //! posted is asked for again until the gateway has it, while the chain is indexed on; data over
-//! the size limit (`--ipfs-max-file-bytes`, which graph-node applies to Arweave files too) is
-//! never handled; and a restart fetches nothing again.
+//! the size limit (`--ipfs-max-file-bytes`, which graph-node applies to Arweave files too) and a
+//! name that is no transaction id are never handled; and a restart fetches nothing again.
 //!
 //! When a ready file is handled depends on when the gateway answered (in graph-node too), so the
 //! test runs `sprig dev`, mines a block now and then so it has blocks to handle files in, and
@@ -110,6 +110,8 @@ async fn arweave_file_data_sources(backend: Backend) {
         late_id.as_str(),
         too_large_id.as_str(),
         in_manifest.as_str(),
+        // No transaction id: a data source is created (as in graph-node) but never fetched.
+        "not-a-transaction",
     ];
 
     let anvil = anvil();
@@ -182,6 +184,13 @@ async fn arweave_file_data_sources(backend: Backend) {
             "file data source `{too_large_id}` will never be processed: the Arweave file \
              `{too_large_id}` is larger than the limit of {LIMIT} bytes"
         )),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "file data source `not-a-transaction` will never be processed: `not-a-transaction` \
+             is not an Arweave transaction id or path"
+        ),
         "{log}"
     );
     for id in [&text_id, &binary_id, &late_id, &in_manifest] {

@@ -2,12 +2,13 @@
 //! background and knowing which are ready, waiting or done.
 //!
 //! graph-node's model, followed here for both kinds: a file data source is created by a handler
-//! with a CID or an Arweave transaction id; an offchain monitor fetches the file, retrying forever (a file that never appears never blocks
-//! onchain indexing); once it is there, the next processed block runs the template's handler
-//! after its onchain triggers, with the file's bytes, and marks the data source done at that
-//! block (it never runs again, also after a restart; a revert below that block makes it wait
-//! again). Which block that is depends on when the gateway answered, so it is not deterministic
-//! in graph-node either; what the handler writes is, and it stays out of the proof of indexing.
+//! with a CID or an Arweave transaction id; an offchain monitor fetches the file, retrying
+//! forever (a file that never appears never blocks onchain indexing); once it is there, the
+//! next processed block runs the template's handler after its onchain triggers, with the file's
+//! bytes, and marks the data source done at that block (it never runs again, also after a
+//! restart; a revert below that block makes it wait again). Which block that is depends on when
+//! the gateway answered, so it is not deterministic in graph-node either; what the handler
+//! writes is, and it stays out of the proof of indexing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -391,6 +392,77 @@ mod tests {
         assert_eq!(
             gateway.stats().await.unwrap().most_in_flight,
             MAX_CONCURRENT_FETCHES
+        );
+    }
+}
+
+/// The two kinds side by side: each file comes from its own kind's gateway.
+#[cfg(test)]
+mod kinds {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn each_kind_is_fetched_from_its_own_gateway() {
+        let helia = sprig_ipfs::testing::Gateway::spawn().unwrap();
+        let arlocal = sprig_arweave::testing::Gateway::spawn().unwrap();
+        let cid = helia
+            .add(b"from IPFS", sprig_ipfs::testing::Layout::default())
+            .await
+            .unwrap();
+        let txid = arlocal.add(b"from Arweave").await.unwrap();
+        let timeout = Duration::from_secs(30);
+        let gateways = Gateways {
+            ipfs: Some(Arc::new(IpfsSettings::new(
+                sprig_ipfs::IpfsClient::new(helia.url(), timeout).unwrap(),
+            ))),
+            arweave: Some(ArweaveClient::new(arlocal.url(), timeout, 1024).unwrap()),
+        };
+        let kinds = HashMap::from([
+            ("IpfsDoc".to_string(), FileSource::Ipfs),
+            ("ArweaveDoc".to_string(), FileSource::Arweave),
+        ]);
+        let mut files = FileSources::new(gateways, kinds);
+        let source = |region: i64, template: &str, param: &str| StoredDataSource {
+            template: template.into(),
+            params: vec![param.into()],
+            context: None,
+            creation_block: 1,
+            causality_region: region,
+            done_at: None,
+        };
+        files.add(source(1, "IpfsDoc", &cid));
+        files.add(source(2, "ArweaveDoc", &txid));
+        // The names crossed: a CID is no transaction id and a transaction id no CID, so
+        // neither is ever fetched (arlocal would answer a CID's path with an error page of
+        // status 200, which would arrive here as the file if it were asked).
+        files.add(source(3, "ArweaveDoc", &cid));
+        files.add(source(4, "IpfsDoc", &txid));
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let ready = loop {
+            let ready: Vec<(i64, Vec<u8>)> = files
+                .ready()
+                .into_iter()
+                .map(|(ds, content)| (ds.causality_region, content.to_vec()))
+                .collect();
+            if ready.len() >= 2 {
+                break ready;
+            }
+            assert!(std::time::Instant::now() < deadline, "files not fetched");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        // Room for a wrong answer for regions 3 and 4 to arrive (the test is only sharper).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            files
+                .ready()
+                .into_iter()
+                .map(|(ds, _)| ds.causality_region)
+                .collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert_eq!(
+            ready,
+            [(1, b"from IPFS".to_vec()), (2, b"from Arweave".to_vec())]
         );
     }
 }

@@ -1,6 +1,6 @@
 //! File templates (`file/ipfs`, `file/arweave`; any specVersion, as in graph-node): a handler
-//! taking the file's bytes and the entity types it may write; static file data sources and malformed
-//! file templates are refused, with the same rules for both kinds.
+//! taking the file's bytes and the entity types it may write; static file data sources and
+//! malformed file templates are refused, with the same rules for both kinds.
 
 mod support;
 
