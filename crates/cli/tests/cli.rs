@@ -311,6 +311,14 @@ fn bad_flags_are_refused() {
             "--max-block-range=0",
             "--max-block-range must be at least 1",
         ),
+        (
+            "--arweave-timeout=0",
+            "--arweave-timeout must be a positive number of seconds, not 0",
+        ),
+        (
+            "--arweave=ftp://gateway",
+            "Arweave gateway URL `ftp://gateway` must be http or https",
+        ),
         // A name the GraphQL server would refuse to serve.
         (
             "--name=legacy-0.0.4",
