@@ -704,7 +704,7 @@ async fn ens_subgraph_follows_a_reorg() {
     let port = free_port();
     let _dev = Dev::start(dev_command("public/ens", anvil.url(), &db, port).args(ens_flags()));
     let followed = Server::attach(port);
-    wait_for_head(&followed, anvil.url()).await;
+    wait_for_head(&followed, anvil.url(), NAME).await;
 
     // The new branch: the root's owner makes a top-level name and sets xyz's TTL; the
     // transactions the old branch held there are gone.
@@ -733,7 +733,7 @@ async fn ens_subgraph_follows_a_reorg() {
         json!([4, [[new_owner, 0], [ttl, 2]]]),
     )
     .await;
-    let head = wait_for_head(&followed, anvil.url()).await;
+    let head = wait_for_head(&followed, anvil.url(), NAME).await;
 
     let (logs, timestamps) = chain_logs(anvil.url(), head).await;
     let mut model = Model::default();
@@ -775,36 +775,6 @@ fn ens_flags() -> [String; 4] {
         "--wasm-cache-dir".into(),
         format!("{}/ens-wasm-cache", env!("CARGO_TARGET_TMPDIR")),
     ]
-}
-
-/// Waits until the followed index is at the chain's head block with the chain's hash; returns
-/// the head's number.
-async fn wait_for_head(server: &Server, url: &str) -> u64 {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let head = quantity(&rpc(url, "eth_blockNumber", json!([])).await);
-        let block = rpc(
-            url,
-            "eth_getBlockByNumber",
-            json!([format!("0x{head:x}"), false]),
-        )
-        .await;
-        if let Ok(data) = server
-            .query(NAME, "{ _meta { block { number hash } } }")
-            .await
-        {
-            if data["_meta"]["block"]["number"] == json!(head)
-                && data["_meta"]["block"]["hash"] == block["hash"]
-            {
-                return head;
-            }
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the index did not reach head {head}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 /// Every log of the chain up to `last_block` and the timestamps of their blocks.

@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use serde_json::{json, Value};
 use support::*;
 
@@ -56,7 +54,7 @@ async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index(backend: Bac
     let followed = Server::attach(port);
 
     for depth in [1u64, 3, 10] {
-        wait_for_head(&followed, anvil.url()).await;
+        wait_for_head(&followed, anvil.url(), "erc20").await;
         // Replace the last `depth` blocks: the new branch holds two transfers of its own.
         let transfer = |amount: u64| {
             let to = accounts[9].trim_start_matches("0x");
@@ -79,7 +77,7 @@ async fn reorgs_while_following_the_head_end_equal_to_a_fresh_index(backend: Bac
             ]),
         )
         .await;
-        let head = wait_for_head(&followed, anvil.url()).await;
+        let head = wait_for_head(&followed, anvil.url(), "erc20").await;
 
         let fresh_db = dbs.create(&format!("fresh-{depth}.sqlite"));
         assert_ok(&index("erc20", anvil.url(), &fresh_db, head));
@@ -113,36 +111,6 @@ async fn accounts(url: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits until the followed index is at the chain's head block with the chain's hash; returns
-/// the head's number.
-async fn wait_for_head(server: &Server, url: &str) -> u64 {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let head = quantity(&rpc(url, "eth_blockNumber", json!([])).await);
-        let block = rpc(
-            url,
-            "eth_getBlockByNumber",
-            json!([format!("0x{head:x}"), false]),
-        )
-        .await;
-        if let Ok(data) = server
-            .query("erc20", "{ _meta { block { number hash } } }")
-            .await
-        {
-            if data["_meta"]["block"]["number"] == json!(head)
-                && data["_meta"]["block"]["hash"] == block["hash"]
-            {
-                return head;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the index did not reach head {head}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// A reorganisation that replaces every block the subgraph indexed (a subgraph that started near
 /// the head) is shallow, not too deep: `sprig dev` starts over from the start block and ends
 /// equal to a fresh index of the new chain, in which the token is deployed again and minted to
@@ -158,7 +126,7 @@ async fn a_reorg_replacing_every_indexed_block_starts_over() {
     let port = free_port();
     let _dev = Dev::start(&mut dev_command("erc20", anvil.url(), &db, port));
     let followed = Server::attach(port);
-    let head = wait_for_head(&followed, anvil.url()).await;
+    let head = wait_for_head(&followed, anvil.url(), "erc20").await;
 
     // Replace blocks 1..=head: the token is deployed again (same deployer and nonce, so the same
     // address) and mints to account 7 instead of what the old branch did.
@@ -178,7 +146,7 @@ async fn a_reorg_replacing_every_indexed_block_starts_over() {
         json!([head, [[deploy, 0], [mint, 1]]]),
     )
     .await;
-    let new_head = wait_for_head(&followed, anvil.url()).await;
+    let new_head = wait_for_head(&followed, anvil.url(), "erc20").await;
 
     let fresh_db = dbs.create("fresh.sqlite");
     assert_ok(&index("erc20", anvil.url(), &fresh_db, new_head));

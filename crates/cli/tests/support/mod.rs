@@ -454,6 +454,36 @@ pub mod num_like {
     }
 }
 
+/// Waits until subgraph `name`, followed by `sprig dev` behind `server`, is at the chain's head
+/// block with the chain's hash (after a reorg too); returns the head's number.
+pub async fn wait_for_head(server: &Server, url: &str, name: &str) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let head = quantity(&rpc(url, "eth_blockNumber", json!([])).await);
+        let block = rpc(
+            url,
+            "eth_getBlockByNumber",
+            json!([format!("0x{head:x}"), false]),
+        )
+        .await;
+        if let Ok(data) = server
+            .query(name, "{ _meta { block { number hash } } }")
+            .await
+        {
+            if data["_meta"]["block"]["number"] == json!(head)
+                && data["_meta"]["block"]["hash"] == block["hash"]
+            {
+                return head;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the index did not reach head {head}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// `sprig dev` of `example` following `rpc` into `db`, serving GraphQL on `port`: extend it
 /// with more flags, then [`Dev::start`] it.
 pub fn dev_command(example: &str, rpc: &str, db: impl AsRef<OsStr>, port: u16) -> Command {
