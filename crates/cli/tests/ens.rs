@@ -779,7 +779,7 @@ fn ens_flags() -> [String; 4] {
 
 /// Every log of the chain up to `last_block` and the timestamps of their blocks.
 async fn chain_logs(url: &str, last_block: u64) -> (Vec<RawLog>, BTreeMap<u64, u64>) {
-    let logs = all_logs(url, last_block).await;
+    let logs = all_logs(url, GENESIS, last_block).await;
     let blocks: BTreeSet<u64> = logs.iter().map(|l| l.block_number).collect();
     let mut timestamps = BTreeMap::new();
     for block in blocks {
@@ -845,36 +845,6 @@ fn assert_rows(what: &str, got: &[Value], expected: &[Value]) {
             "{what} {id}: Sprig's (left) and the chain's (right)"
         );
     }
-}
-
-/// Every log up to `to_block`, from any contract, in chain order.
-async fn all_logs(url: &str, to_block: u64) -> Vec<RawLog> {
-    let result = rpc(
-        url,
-        "eth_getLogs",
-        json!([{ "fromBlock": format!("0x{GENESIS:x}"), "toBlock": format!("0x{to_block:x}") }]),
-    )
-    .await;
-    let mut logs: Vec<RawLog> = result
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| RawLog {
-            address: l["address"].as_str().unwrap().to_lowercase(),
-            topics: l["topics"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| hex(t.as_str().unwrap()))
-                .collect(),
-            data: hex(l["data"].as_str().unwrap()),
-            block_number: quantity(&l["blockNumber"]),
-            log_index: quantity(&l["logIndex"]),
-            transaction_hash: hex(l["transactionHash"].as_str().unwrap()),
-        })
-        .collect();
-    logs.sort_by_key(|l| (l.block_number, l.log_index));
-    logs
 }
 
 type Entity = Map<String, Value>;

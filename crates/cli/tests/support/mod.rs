@@ -306,13 +306,26 @@ pub struct RawLog {
 
 /// All logs of `address` up to `to_block`, in chain order.
 pub async fn logs(url: &str, address: &str, to_block: u64) -> Vec<RawLog> {
-    let result = rpc(
+    get_logs(
         url,
-        "eth_getLogs",
-        json!([{ "fromBlock": "0x0", "toBlock": format!("0x{to_block:x}"), "address": address }]),
+        json!({ "fromBlock": "0x0", "toBlock": format!("0x{to_block:x}"), "address": address }),
     )
-    .await;
-    result
+    .await
+}
+
+/// Every log of every contract from `from_block` to `to_block`, in chain order.
+pub async fn all_logs(url: &str, from_block: u64, to_block: u64) -> Vec<RawLog> {
+    get_logs(
+        url,
+        json!({ "fromBlock": format!("0x{from_block:x}"), "toBlock": format!("0x{to_block:x}") }),
+    )
+    .await
+}
+
+/// `eth_getLogs` with `filter`, sorted by block and log index.
+async fn get_logs(url: &str, filter: Value) -> Vec<RawLog> {
+    let result = rpc(url, "eth_getLogs", json!([filter])).await;
+    let mut logs: Vec<RawLog> = result
         .as_array()
         .unwrap()
         .iter()
@@ -329,7 +342,9 @@ pub async fn logs(url: &str, address: &str, to_block: u64) -> Vec<RawLog> {
             log_index: quantity(&l["logIndex"]),
             transaction_hash: hex(l["transactionHash"].as_str().unwrap()),
         })
-        .collect()
+        .collect();
+    logs.sort_by_key(|l| (l.block_number, l.log_index));
+    logs
 }
 
 /// The timestamp of a block.
