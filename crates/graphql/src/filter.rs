@@ -161,6 +161,8 @@ pub struct FilterInput {
     /// The entity field it filters.
     pub field: String,
     pub op: FilterOp,
+    /// The position of `field` in its type.
+    position: usize,
     /// The GraphQL type of one value.
     element_type: String,
     /// How one value decodes.
@@ -179,23 +181,88 @@ impl FilterInput {
     }
 }
 
+/// A `<field>_` input of a `T_filter` type: graph-node's child filter, through a reference,
+/// a list of references or a derived field, taking the referenced type's `_filter`.
+#[derive(Clone, Debug)]
+pub struct ChildInput {
+    /// `<field>_`.
+    pub name: String,
+    field: String,
+    /// For a derived field, the referenced type's field pointing back.
+    derived_from: Option<String>,
+    /// The referenced entity type or interface: the input's type is its `_filter`.
+    pub target: String,
+    /// The concrete types behind `target` (an interface's implementors).
+    child_types: Vec<String>,
+    /// The target's own filters. They have no child inputs: graph-node does not nest them.
+    table: Box<FilterTable>,
+    /// The field's position in its type.
+    position: usize,
+}
+
+impl ChildInput {
+    fn input_field(&self) -> (String, TypeRef) {
+        let filter = TypeRef::named(filter_type_name(&self.target));
+        (self.name.clone(), filter)
+    }
+}
+
 /// The filter inputs of one entity type or interface.
 #[derive(Clone, Debug)]
 pub struct FilterTable {
     type_name: String,
     inputs: Vec<FilterInput>,
     by_name: HashMap<String, usize>,
+    children: Vec<ChildInput>,
+    /// In a child's table, the names its own child inputs would have, to refuse nesting with
+    /// graph-node's message rather than as an unknown attribute.
+    nested: Vec<String>,
 }
 
 impl FilterTable {
-    /// The inputs graph-node generates for `ty`'s fields, in field order.
+    /// The inputs graph-node generates for `ty`'s fields, in field order, and a child filter
+    /// input for every field referring to entities.
     pub fn new(ty: &EntityType, schema: &Schema) -> FilterTable {
+        let mut table = FilterTable::without_children(ty, schema);
+        table.children = child_references(ty, schema)
+            .filter_map(|(field, target)| {
+                let target_type = schema.object_or_interface(target)?;
+                let child_types = if target_type.is_interface {
+                    schema
+                        .implementors(target)
+                        .map(|t| t.name.clone())
+                        .collect()
+                } else {
+                    vec![target.to_string()]
+                };
+                Some(ChildInput {
+                    position: ty.fields.iter().position(|f| f.name == field.name)?,
+                    name: format!("{}_", field.name),
+                    field: field.name.clone(),
+                    derived_from: field.derived_from.clone(),
+                    target: target.to_string(),
+                    child_types,
+                    table: Box::new(FilterTable::without_children(target_type, schema)),
+                })
+            })
+            .collect();
+        table.nested.clear();
+        table
+    }
+
+    /// `ty`'s own inputs, as a child filter sees them.
+    fn without_children(ty: &EntityType, schema: &Schema) -> FilterTable {
         let inputs = ty
             .fields
             .iter()
-            .flat_map(|field| field_inputs(field, schema))
+            .enumerate()
+            .flat_map(|(position, field)| field_inputs(position, field, schema))
             .collect();
-        FilterTable::of(&ty.name, inputs)
+        let mut table = FilterTable::of(&ty.name, inputs);
+        table.nested = child_references(ty, schema)
+            .map(|(field, _)| format!("{}_", field.name))
+            .collect();
+        table
     }
 
     /// The inputs graph-node generates for an aggregation: on `id`, `timestamp` and the
@@ -205,8 +272,9 @@ impl FilterTable {
         let inputs = aggregation
             .fields
             .iter()
-            .filter(|field| aggregation.aggregate(&field.name).is_none())
-            .flat_map(|field| {
+            .enumerate()
+            .filter(|(_, field)| aggregation.aggregate(&field.name).is_none())
+            .flat_map(|(position, field)| {
                 let ops = match field.field_type.base {
                     BaseType::Scalar(
                         ScalarType::BigInt
@@ -217,7 +285,7 @@ impl FilterTable {
                     ) if !field.field_type.list => AGGREGATION_ORDERED_OPS,
                     _ => AGGREGATION_OTHER_OPS,
                 };
-                field_inputs(field, schema)
+                field_inputs(position, field, schema)
                     .into_iter()
                     .filter(move |input| ops.contains(&input.op))
             })
@@ -235,12 +303,37 @@ impl FilterTable {
             type_name: type_name.to_string(),
             inputs,
             by_name,
+            children: Vec::new(),
+            nested: Vec::new(),
         }
     }
 
     /// The inputs, in the order of the fields they filter.
+    #[cfg(test)]
     pub fn inputs(&self) -> &[FilterInput] {
         &self.inputs
+    }
+
+    /// The fields of the `T_filter` input type (before `and` and `or`), in graph-node's order:
+    /// field by field, a field's operators, then its child filter.
+    pub fn input_fields(&self) -> Vec<(String, TypeRef)> {
+        let mut fields = Vec::with_capacity(self.inputs.len() + self.children.len());
+        let mut children = self.children.iter().peekable();
+        let mut inputs = self.inputs.iter().peekable();
+        while let Some(input) = inputs.next() {
+            // A derived field has no inputs: its child filter comes where the field is.
+            while let Some(child) = children.next_if(|c| c.position < input.position) {
+                fields.push(child.input_field());
+            }
+            fields.push((input.name.clone(), input.type_ref()));
+            if inputs.peek().is_none_or(|next| next.field != input.field) {
+                if let Some(child) = children.next_if(|c| c.field == input.field) {
+                    fields.push(child.input_field());
+                }
+            }
+        }
+        fields.extend(children.map(ChildInput::input_field));
+        fields
     }
 
     /// The store filters a `where` argument stands for; all of them must hold.
@@ -264,6 +357,9 @@ impl FilterTable {
             match key.as_str() {
                 "and" => filters.extend(self.parse_list(value)?.map(Filter::And)),
                 "or" => filters.extend(self.parse_list(value)?.map(Filter::Or)),
+                name if name.ends_with('_') && !self.by_name.contains_key(name) => {
+                    filters.push(self.child_filter(name, value)?);
+                }
                 name => {
                     let input = self.by_name.get(name).map(|&i| &self.inputs[i]);
                     let input = input.ok_or_else(|| {
@@ -277,6 +373,36 @@ impl FilterTable {
             }
         }
         Ok(filters)
+    }
+
+    /// `<field>_: { ... }`: the child's conditions, parsed with the referenced type's inputs, for
+    /// each concrete type behind it (any of them may match).
+    fn child_filter(&self, name: &str, value: &GqlValue) -> QueryResult<Filter> {
+        let Some(child) = self.children.iter().find(|c| c.name == name) else {
+            return Err(QueryError::new(if self.nested.iter().any(|n| n == name) {
+                format!("Child filter nesting not supported by value `{name}`: `{value}`")
+            } else {
+                format!("Entity `{}` has no attribute `{name}`", self.type_name)
+            }));
+        };
+        let GqlValue::Object(object) = value else {
+            return Err(QueryError::new("Filter must by an object"));
+        };
+        let filter = Box::new(Filter::And(child.table.parse_object(object)?));
+        let mut per_type: Vec<Filter> = child
+            .child_types
+            .iter()
+            .map(|child_type| Filter::Child {
+                field: child.field.clone(),
+                derived_from: child.derived_from.clone(),
+                child_type: child_type.clone(),
+                filter: filter.clone(),
+            })
+            .collect();
+        Ok(match per_type.len() {
+            1 => per_type.remove(0),
+            _ => Filter::Or(per_type),
+        })
     }
 
     /// The elements of an `and`/`or` list, each the conjunction of its own filters; `None` for
@@ -329,9 +455,25 @@ fn reject_columns_beside_or<'a>(keys: impl Iterator<Item = &'a str>) -> QueryRes
     )))
 }
 
+/// The fields of `ty` that refer to entity types or interfaces (references, lists of them and
+/// derived fields; not aggregations), with the referenced type: those get child filters.
+fn child_references<'t>(
+    ty: &'t EntityType,
+    schema: &'t Schema,
+) -> impl Iterator<Item = (&'t Field, &'t str)> {
+    ty.fields
+        .iter()
+        .filter_map(|field| match &field.field_type.base {
+            BaseType::Reference(target) if schema.object_or_interface(target).is_some() => {
+                Some((field, target.as_str()))
+            }
+            _ => None,
+        })
+}
+
 /// The filter inputs of one field (none for derived fields: graph-node only offers child
-/// filters on them, which Sprig does not support yet).
-fn field_inputs(field: &Field, schema: &Schema) -> Vec<FilterInput> {
+/// filters on them, see [`ChildInput`]).
+fn field_inputs(position: usize, field: &Field, schema: &Schema) -> Vec<FilterInput> {
     if !field.is_stored() {
         return Vec::new();
     }
@@ -372,6 +514,7 @@ fn field_inputs(field: &Field, schema: &Schema) -> Vec<FilterInput> {
     };
     ops.iter()
         .map(|&op| FilterInput {
+            position,
             name: format!("{}{}", field.name, op.suffix()),
             field: field.name.clone(),
             op,

@@ -286,8 +286,8 @@ fn filter_input(deployment: &Deployment, ty: &EntityType) -> InputObject {
     let name = filter_type_name(&ty.name);
     let mut input = InputObject::new(&name);
     if let Some(table) = deployment.filters.get(&ty.name) {
-        for filter in table.inputs() {
-            input = input.field(InputValue::new(&filter.name, filter.type_ref()));
+        for (name, type_ref) in table.input_fields() {
+            input = input.field(InputValue::new(name, type_ref));
         }
     }
     input

@@ -321,6 +321,18 @@ pub enum Filter {
     /// `order_by` is the search's name is ordered by rank, as graph-node orders it: ascending
     /// (best matches last), then by id.
     Fulltext(String, String),
+    /// `<field>_: { ... }`, graph-node's child filter: the entity `field` refers to (a reference
+    /// or a list of references; any of the list) or, for a derived field, an entity referring
+    /// back to this one, is a `child_type` entity matching `filter` at the query's block.
+    Child {
+        /// The queried type's field.
+        field: String,
+        /// For a derived field, the field of `child_type` that points back (`@derivedFrom`).
+        derived_from: Option<String>,
+        /// A concrete entity type: for an interface, one `Child` per implementor, in an `Or`.
+        child_type: String,
+        filter: Box<Filter>,
+    },
 }
 
 /// A collection query against one entity type, as built from GraphQL arguments.

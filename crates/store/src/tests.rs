@@ -1537,6 +1537,7 @@ macro_rules! on_both_backends {
 }
 
 mod aggregations;
+mod child_filters;
 mod fulltext;
 mod graft;
 

@@ -249,9 +249,13 @@ fn filters_follow_graph_node_op_table() {
             "tags_not_contains: [String!]"
         ]
     );
-    assert_eq!(ops("owner").len(), 20);
+    // A reference: the id's string operators, then the child filter (graph-node's order).
+    assert_eq!(ops("owner").len(), 21);
     assert_eq!(ops("owner")[0], "owner: String");
-    assert!(ops("holders").is_empty() && ops("transfers").is_empty());
+    assert_eq!(ops("owner")[20], "owner_: Account_filter");
+    // Derived fields have only the child filter.
+    assert_eq!(ops("holders"), ["holders_: Account_filter"]);
+    assert_eq!(ops("transfers"), ["transfers_: Transfer_filter"]);
     assert_eq!(
         token_filter[token_filter.len() - 2..],
         ["and: [Token_filter]", "or: [Token_filter]"]

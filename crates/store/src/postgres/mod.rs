@@ -520,7 +520,7 @@ impl QueryStore for PostgresDeployment {
             .store
             .read(move |db| {
                 let table = inner.layout.require(&query.entity_type, &inner.schema)?;
-                query::entities(db, table, &query)
+                query::entities(db, &inner.layout, table, &query)
             })
             .with_context(|| format!("query of `{entity_type}` failed"))
     }

@@ -36,10 +36,14 @@ impl SqlQuery {
     }
 }
 
-/// The SQL for a collection query against `table`.
-pub(crate) fn collection(table: &Table, query: &EntityQuery) -> Result<SqlQuery> {
+/// The SQL for a collection query against `table` (a table of `layout`, which child filters
+/// look their tables up in).
+pub(crate) fn collection(layout: &Layout, table: &Table, query: &EntityQuery) -> Result<SqlQuery> {
     let mut builder = Builder {
+        layout,
         table,
+        alias: "e".to_string(),
+        block: None,
         params: Vec::new(),
         ranks: Vec::new(),
     };
@@ -47,6 +51,7 @@ pub(crate) fn collection(table: &Table, query: &EntityQuery) -> Result<SqlQuery>
         Some(block) => Some(builder.param(SqlValue::Integer(super::meta::block_number(block)?))),
         None => None,
     };
+    builder.block = block;
     let mut conditions = vec![table.visible_at(block)];
     for filter in &query.filters {
         conditions.push(builder.filter(filter)?);
@@ -85,10 +90,11 @@ pub(crate) fn collection(table: &Table, query: &EntityQuery) -> Result<SqlQuery>
 /// The entities a collection query against `table` selects.
 pub(crate) fn entities(
     db: &mut impl Db,
+    layout: &Layout,
     table: &Table,
     query: &EntityQuery,
 ) -> Result<Vec<Entity>> {
-    let sql = collection(table, query)?;
+    let sql = collection(layout, table, query)?;
     let mut entities = Vec::new();
     db.query(&sql.sql, &sql.params(), &mut |row| {
         entities.push(read_entity(row, table)?);
@@ -201,7 +207,13 @@ pub(crate) fn read_entity(row: &[SqlValue], table: &Table) -> Result<Entity> {
 }
 
 struct Builder<'a> {
+    layout: &'a Layout,
+    /// The table conditions are about, known in the SQL as `alias` (the queried table is `e`;
+    /// a child filter's table, in its `EXISTS` subquery, `<parent alias>c`).
     table: &'a Table,
+    alias: String,
+    /// The parameter holding the query's block, if it has one.
+    block: Option<usize>,
     params: Vec<SqlValue>,
     /// What the ORDER BY needs joined (a search's ranks, on SQLite).
     ranks: Vec<RankJoin>,
@@ -263,6 +275,12 @@ impl Builder<'_> {
             } => self.like(field, &format!("%{suffix}"), *case_insensitive, *negated),
             Filter::And(filters) => self.junction(filters, " AND ", "TRUE"),
             Filter::Or(filters) => self.junction(filters, " OR ", "FALSE"),
+            Filter::Child {
+                field,
+                derived_from,
+                child_type,
+                filter,
+            } => self.child(field, derived_from.as_deref(), child_type, filter),
             Filter::Fulltext(name, text) => {
                 let table = self.table;
                 let search = fulltext_search(table, name)?;
@@ -271,6 +289,64 @@ impl Builder<'_> {
                 })
             }
         }
+    }
+
+    /// graph-node's child filter: an `EXISTS` over the child table at the query's block, linked
+    /// to this row by the reference (one id, or a list of them) or, for a derived field, by the
+    /// child's field pointing back (one id, or a list containing this row's id).
+    fn child(
+        &mut self,
+        field: &str,
+        derived_from: Option<&str>,
+        child_type: &str,
+        filter: &Filter,
+    ) -> Result<String> {
+        let child = self
+            .layout
+            .table(child_type)
+            .ok_or_else(|| anyhow!("unknown entity type `{child_type}` in a child filter"))?;
+        let (parent, dialect) = (&self.alias, self.table.dialect);
+        let alias = format!("{parent}c");
+        let link = match derived_from {
+            None => {
+                let column = self.column(field)?;
+                let reference = format!("{parent}.{}", column.sql);
+                if column.list {
+                    json_list_contains(dialect, &reference, &child.id, &format!("{alias}.id"))
+                } else {
+                    format!("{alias}.id = {reference}")
+                }
+            }
+            Some(back) => {
+                let column = child.column(back).ok_or_else(|| {
+                    anyhow!(
+                        "`{child_type}` has no stored field `{back}` for `{field}` to derive from"
+                    )
+                })?;
+                let id = format!("{parent}.id");
+                let back = format!("{alias}.{}", column.sql);
+                if column.list {
+                    json_list_contains(dialect, &back, &self.table.id, &id)
+                } else {
+                    format!("{back} = {id}")
+                }
+            }
+        };
+        // The child's conditions are built as if it were the queried table, with its alias;
+        // they share this query's parameters.
+        let outer = (
+            std::mem::replace(&mut self.table, child),
+            std::mem::replace(&mut self.alias, alias.clone()),
+        );
+        let condition = self.filter(filter);
+        (self.table, self.alias) = outer;
+        let condition = condition?;
+        // Unqualified, `block_from`/`block_to` are the child's: the innermost table's columns.
+        Ok(format!(
+            "EXISTS (SELECT 1 FROM {} AS {alias} WHERE {link} AND {} AND {condition})",
+            child.sql,
+            child.visible_at(self.block)
+        ))
     }
 
     fn junction(&mut self, filters: &[Filter], op: &str, empty: &str) -> Result<String> {
@@ -286,7 +362,7 @@ impl Builder<'_> {
 
     fn compare(&mut self, field: &str, op: &str, value: &Value) -> Result<String> {
         let column = self.column(field)?;
-        let sql = format!("e.{}", column.sql);
+        let sql = format!("{}.{}", self.alias, column.sql);
         if value.is_null() {
             return match op {
                 "=" => Ok(format!("{sql} IS NULL")),
@@ -318,7 +394,7 @@ impl Builder<'_> {
         if values.is_empty() {
             return Ok("FALSE".to_string());
         }
-        let sql = format!("e.{}", column.sql);
+        let sql = format!("{}.{}", self.alias, column.sql);
         let mut parts = Vec::new();
         if values.iter().any(Value::is_null) {
             parts.push(format!(
@@ -345,7 +421,7 @@ impl Builder<'_> {
 
     fn contains(&mut self, field: &str, value: &Value, negated: bool) -> Result<String> {
         let column = self.column(field)?;
-        let sql = format!("e.{}", column.sql);
+        let sql = format!("{}.{}", self.alias, column.sql);
         if column.list {
             let items = match value {
                 Value::List(items) => items.as_slice(),
@@ -427,7 +503,7 @@ impl Builder<'_> {
         if column.list || column.column_type != ColumnType::Text {
             bail!("string matching is only supported on String fields, not on `{field}`");
         }
-        let sql = format!("e.{}", column.sql);
+        let sql = format!("{}.{}", self.alias, column.sql);
         let not = if negated { "NOT " } else { "" };
         Ok(match (self.table.dialect, case_insensitive) {
             (Dialect::Sqlite, true) => {
@@ -454,7 +530,7 @@ impl Builder<'_> {
             OrderDirection::Descending => ("DESC", "FIRST"),
         };
         match query.order_by.as_deref() {
-            None | Some("id") => Ok(format!("e.id {dir}")),
+            None | Some("id") => Ok(format!("{}.id {dir}", self.alias)),
             Some(name) if self.table.fulltext(name).is_some() => {
                 let text = query
                     .filters
@@ -482,8 +558,34 @@ impl Builder<'_> {
                 if column.list {
                     bail!("cannot order by list field `{field}`");
                 }
-                Ok(format!("e.{} {dir} NULLS {nulls}, e.id {dir}", column.sql))
+                let e = &self.alias;
+                Ok(format!(
+                    "{e}.{} {dir} NULLS {nulls}, {e}.id {dir}",
+                    column.sql
+                ))
             }
+        }
+    }
+}
+
+/// Whether the JSON list in `list` (a list column) holds the id in `id`, an id column like
+/// `id_column`: list elements are stored as [`codec::element_to_json`] writes them (ids as
+/// strings, bytes as `0x` hex, Int8 as numbers), so the id is turned into that form.
+fn json_list_contains(dialect: Dialect, list: &str, id_column: &Column, id: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => {
+            let element = match id_column.column_type {
+                ColumnType::Bytes => format!("'0x' || lower(hex({id}))"),
+                _ => id.to_string(),
+            };
+            format!("EXISTS (SELECT 1 FROM json_each({list}) AS j WHERE j.value = {element})")
+        }
+        Dialect::Postgres => {
+            let element = match id_column.column_type {
+                ColumnType::Bytes => format!("to_jsonb('0x' || encode({id}, 'hex'))"),
+                _ => format!("to_jsonb({id})"),
+            };
+            format!("{list} @> jsonb_build_array({element})")
         }
     }
 }

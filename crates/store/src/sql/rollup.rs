@@ -151,6 +151,7 @@ pub(crate) fn current_buckets(
         ));
     }
     let sql = query::collection(
+        layout,
         source,
         &EntityQuery {
             entity_type: source.entity_type.clone(),

@@ -488,7 +488,7 @@ impl QueryStore for SqliteDeployment {
             let table = self.table(&query.entity_type)?;
             self.inner
                 .connections
-                .read(|conn| query::entities(&mut SqliteDb(conn), table, query))
+                .read(|conn| query::entities(&mut SqliteDb(conn), &self.inner.layout, table, query))
         };
         run().with_context(|| format!("query of `{}` failed", query.entity_type))
     }

@@ -1,0 +1,190 @@
+//! graph-node's child filters (`owner_: { name: "alice" }`) on both backends: through a
+//! reference, a list of references with each id type, and derived fields whose back field is a
+//! reference or a list, at the query's block.
+
+use std::sync::Arc;
+
+use sprig_manifest::Schema;
+use sprig_value::{Entity, Id, Value};
+
+use super::{block, entity, key, ptr, text, Backend, TestDb};
+use crate::{EntityModification, EntityQuery, Filter, OrderDirection, QueryStore, WritableStore};
+
+const SDL: &str = r#"
+    type Owner @entity(immutable: false) {
+      id: Bytes!
+      name: String!
+      tokens: [Token!]! @derivedFrom(field: "owner")
+      tagged: [Tag!]! @derivedFrom(field: "owners")
+      favorites: [Token!]
+    }
+    type Token @entity(immutable: false) {
+      id: ID!
+      symbol: String!
+      owner: Owner!
+      tags: [Tag!]!
+    }
+    type Tag @entity(immutable: false) {
+      id: Int8!
+      label: String!
+      owners: [Owner!]!
+    }
+"#;
+
+fn owner(id: u8, name: &str, favorites: &[&str]) -> (String, Id, Entity) {
+    let mut data = entity(&[("id", Value::Bytes(vec![id])), ("name", text(name))]);
+    if !favorites.is_empty() {
+        data.insert(
+            "favorites".into(),
+            Value::List(favorites.iter().map(|f| text(f)).collect()),
+        );
+    }
+    ("Owner".into(), Id::Bytes(vec![id]), data)
+}
+
+fn token(id: &str, symbol: &str, owner: u8, tags: &[i64]) -> (String, Id, Entity) {
+    let data = entity(&[
+        ("id", text(id)),
+        ("symbol", text(symbol)),
+        ("owner", Value::Bytes(vec![owner])),
+        (
+            "tags",
+            Value::List(tags.iter().map(|t| Value::Int8(*t)).collect()),
+        ),
+    ]);
+    ("Token".into(), Id::String(id.into()), data)
+}
+
+fn tag(id: i64, label: &str, owners: &[u8]) -> (String, Id, Entity) {
+    let data = entity(&[
+        ("id", Value::Int8(id)),
+        ("label", text(label)),
+        (
+            "owners",
+            Value::List(owners.iter().map(|o| Value::Bytes(vec![*o])).collect()),
+        ),
+    ]);
+    ("Tag".into(), Id::Int8(id), data)
+}
+
+fn inserts(rows: Vec<(String, Id, Entity)>) -> Vec<EntityModification> {
+    rows.into_iter()
+        .map(|(ty, id, data)| EntityModification::Insert {
+            key: key(&ty, id),
+            data,
+        })
+        .collect()
+}
+
+fn child(field: &str, derived_from: Option<&str>, child_type: &str, filter: Filter) -> Filter {
+    Filter::Child {
+        field: field.into(),
+        derived_from: derived_from.map(str::to_string),
+        child_type: child_type.into(),
+        filter: Box::new(filter),
+    }
+}
+
+fn eq(field: &str, value: &str) -> Filter {
+    Filter::Equal(field.into(), text(value))
+}
+
+fn child_filters_select_by_the_related_entity(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
+    let d = store
+        .deployment("children", Arc::new(Schema::parse(SDL).unwrap()))
+        .unwrap();
+    d.transact_block(
+        ptr(1),
+        1,
+        block(inserts(vec![
+            owner(1, "alice", &["b"]),
+            owner(2, "bob", &["a", "c"]),
+            owner(3, "carol", &[]),
+            token("a", "AAA", 1, &[10]),
+            token("b", "BBB", 2, &[10, 20]),
+            token("c", "CCC", 2, &[]),
+            tag(10, "x", &[1]),
+            tag(20, "y", &[2, 3]),
+        ])),
+    )
+    .unwrap();
+    // Block 2: alice is renamed and tag 10 relabelled.
+    let (_, id, mut alice) = owner(1, "alicia", &["b"]);
+    let (_, tag_id, mut x) = tag(10, "z", &[1]);
+    alice.insert("name".into(), text("alicia"));
+    x.insert("label".into(), text("z"));
+    d.transact_block(
+        ptr(2),
+        2,
+        block(vec![
+            EntityModification::Overwrite {
+                key: key("Owner", id),
+                data: alice,
+            },
+            EntityModification::Overwrite {
+                key: key("Tag", tag_id),
+                data: x,
+            },
+        ]),
+    )
+    .unwrap();
+    let ids = |entity_type: &str, filter: Filter, block: Option<u64>| -> Vec<String> {
+        d.query(&EntityQuery {
+            entity_type: entity_type.into(),
+            filters: vec![filter],
+            order_by: None,
+            order_direction: OrderDirection::Ascending,
+            first: 100,
+            skip: 0,
+            block,
+        })
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].to_string())
+        .collect()
+    };
+    // A reference (bytes ids), at the latest block and at block 1.
+    let owned_by = |name: &str| child("owner", None, "Owner", eq("name", name));
+    assert_eq!(ids("Token", owned_by("alicia"), None), ["a"]);
+    assert_eq!(ids("Token", owned_by("alice"), None), Vec::<String>::new());
+    assert_eq!(ids("Token", owned_by("alice"), Some(1)), ["a"]);
+    assert_eq!(ids("Token", owned_by("bob"), None), ["b", "c"]);
+    // A list of references (Int8 ids): any of them matching.
+    let tagged = |label: &str| child("tags", None, "Tag", eq("label", label));
+    assert_eq!(ids("Token", tagged("z"), None), ["a", "b"]);
+    assert_eq!(ids("Token", tagged("x"), Some(1)), ["a", "b"]);
+    assert_eq!(ids("Token", tagged("y"), None), ["b"]);
+    // A list of references with string ids, some of them null lists.
+    let favorite = |symbol: &str| child("favorites", None, "Token", eq("symbol", symbol));
+    assert_eq!(ids("Owner", favorite("BBB"), None), ["0x01"]);
+    assert_eq!(ids("Owner", favorite("CCC"), None), ["0x02"]);
+    // Derived from a reference: owners of a token with that symbol.
+    let owning = |symbol: &str| child("tokens", Some("owner"), "Token", eq("symbol", symbol));
+    assert_eq!(ids("Owner", owning("CCC"), None), ["0x02"]);
+    assert_eq!(ids("Owner", owning("ZZZ"), None), Vec::<String>::new());
+    // Derived from a list (bytes ids): owners listed by a tag with that label.
+    let listed = |label: &str| child("tagged", Some("owners"), "Tag", eq("label", label));
+    assert_eq!(ids("Owner", listed("y"), None), ["0x02", "0x03"]);
+    assert_eq!(ids("Owner", listed("z"), None), ["0x01"]);
+    assert_eq!(ids("Owner", listed("z"), Some(1)), Vec::<String>::new());
+    // Combined with the parent's own filters and with several child conditions.
+    let both = Filter::And(vec![
+        owned_by("bob"),
+        child(
+            "tags",
+            None,
+            "Tag",
+            Filter::And(vec![
+                eq("label", "y"),
+                Filter::Not("id".into(), Value::Int8(10)),
+            ]),
+        ),
+    ]);
+    assert_eq!(ids("Token", both, None), ["b"]);
+    let either = Filter::Or(vec![owned_by("alicia"), tagged("y")]);
+    assert_eq!(ids("Token", either, None), ["a", "b"]);
+}
+
+on_both_backends!(child_filters_select_by_the_related_entity);
