@@ -356,6 +356,7 @@ impl FilterTable {
         for (key, value) in object {
             match key.as_str() {
                 "and" => filters.extend(self.parse_list(value)?.map(Filter::And)),
+                "_change_block" => filters.push(change_block(value)?),
                 "or" => filters.extend(self.parse_list(value)?.map(Filter::Or)),
                 name if name.ends_with('_') && !self.by_name.contains_key(name) => {
                     filters.push(self.child_filter(name, value)?);
@@ -421,6 +422,23 @@ impl FilterTable {
             })
             .collect::<QueryResult<Vec<Filter>>>()?;
         Ok(Some(filters))
+    }
+}
+
+/// `_change_block: { number_gte: N }` (graph-node's `BlockChangedFilter`).
+fn change_block(value: &GqlValue) -> QueryResult<Filter> {
+    let number = match value {
+        GqlValue::Object(object) => object.get("number_gte"),
+        _ => None,
+    };
+    match number.and_then(|n| match n {
+        GqlValue::Number(n) => n.as_u64(),
+        _ => None,
+    }) {
+        Some(block) => Ok(Filter::ChangedSince(block)),
+        None => Err(QueryError::new(
+            "`_change_block` must be `{ number_gte: <block number> }`",
+        )),
     }
 }
 

@@ -25,6 +25,7 @@ use crate::resolve::{self, FieldPlan, Resolved};
 const QUERY: &str = "Query";
 const ORDER_DIRECTION: &str = "OrderDirection";
 const BLOCK_HEIGHT: &str = "Block_height";
+const BLOCK_CHANGED_FILTER: &str = "BlockChangedFilter";
 const ERROR_POLICY: &str = "_SubgraphErrorPolicy_";
 const META: &str = "_Meta_";
 const BLOCK: &str = "_Block_";
@@ -48,6 +49,13 @@ pub(crate) fn build_schema(deployment: &Arc<Deployment>) -> Result<DynamicSchema
         Enum::new(ERROR_POLICY).items(["allow", "deny"]),
     )?;
     types.add(BLOCK_HEIGHT.into(), block_height_input())?;
+    types.add(
+        BLOCK_CHANGED_FILTER.into(),
+        InputObject::new(BLOCK_CHANGED_FILTER).field(InputValue::new(
+            "number_gte",
+            TypeRef::named_nn(TypeRef::INT),
+        )),
+    )?;
     types.add(META.into(), meta_object())?;
     types.add(BLOCK.into(), block_object())?;
 
@@ -290,6 +298,10 @@ fn filter_input(deployment: &Deployment, ty: &EntityType) -> InputObject {
             input = input.field(InputValue::new(name, type_ref));
         }
     }
+    input = input.field(
+        InputValue::new("_change_block", TypeRef::named(BLOCK_CHANGED_FILTER))
+            .description("Filter for the block changed event."),
+    );
     input
         .field(InputValue::new("and", TypeRef::named_list(&name)))
         .field(InputValue::new("or", TypeRef::named_list(&name)))

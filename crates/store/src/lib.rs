@@ -324,6 +324,9 @@ pub enum Filter {
     /// `<field>_: { ... }`, graph-node's child filter: the entity `field` refers to (a reference
     /// or a list of references; any of the list) or, for a derived field, an entity referring
     /// back to this one, is a `child_type` entity matching `filter` at the query's block.
+    /// `_change_block: { number_gte: N }`: the version was written at block N or later (with
+    /// the query's block, the entities that changed since N and are as of that block).
+    ChangedSince(u64),
     Child {
         /// The queried type's field.
         field: String,

@@ -181,6 +181,9 @@ fn matches(entity: &Entity, filter: &Filter) -> bool {
                 "the memory store keeps no search documents: test @fulltext over the SQLite store"
             )
         }
+        Filter::ChangedSince(_) => {
+            panic!("the memory store matches entities, not versions: test over the SQLite store")
+        }
         Filter::Child { .. } => {
             panic!("the memory store does not join: test child filters over the SQLite store")
         }

@@ -207,6 +207,22 @@ fn child_filters_follow_references_both_ways() {
         ),
         ["1"]
     );
+    // `_change_block`: versions written at or after a block, as of the query's block; also
+    // inside a child filter.
+    assert_eq!(
+        ids(r#"{ tokens(where: { _change_block: { number_gte: 4 } }) { id } }"#),
+        ["0x01", "0xab01"]
+    );
+    assert_eq!(
+        ids(
+            r#"{ tokens(where: { _change_block: { number_gte: 2 } }, block: { number: 3 }) { id } }"#
+        ),
+        ["0x02"]
+    );
+    assert_eq!(
+        ids(r#"{ accounts(where: { owned_: { _change_block: { number_gte: 4 } } }) { id } }"#),
+        ["alice"]
+    );
     // graph-node does not nest child filters.
     let nested = run(r#"{ tokens(where: { owner_: { owned_: { name: "Beta" } } }) { id } }"#);
     let message = nested["errors"][0]["message"].as_str().unwrap_or_default();

@@ -281,6 +281,10 @@ impl Builder<'_> {
                 child_type,
                 filter,
             } => self.child(field, derived_from.as_deref(), child_type, filter),
+            Filter::ChangedSince(block) => {
+                let n = self.param(SqlValue::Integer(super::meta::block_number(*block)?));
+                Ok(format!("{}.block_from >= ?{n}", self.alias))
+            }
             Filter::Fulltext(name, text) => {
                 let table = self.table;
                 let search = fulltext_search(table, name)?;
