@@ -739,9 +739,9 @@ fn number(text: String) -> Expr {
 fn literal(v: &p::Value) -> Result<Expr, String> {
     Ok(match v {
         p::Value::Number(text, _) => {
-            // PostgreSQL (16+) allows `_` between digits; other forms (hex, octal, binary
-            // integers) are not decimal digits.
-            let plain = text.replace('_', "");
+            // `1_000` and hex, octal or binary integers depend on the PostgreSQL version
+            // (16+ reads them, older versions refuse them).
+            let plain = text.clone();
             let (mantissa, exponent) = match plain.split_once(['e', 'E']) {
                 Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
                 None => (plain.as_str(), None),
@@ -751,7 +751,10 @@ fn literal(v: &p::Value) -> Result<Expr, String> {
                 || !digits.chars().all(|c| c.is_ascii_digit())
                 || exponent.is_some_and(|e| e.is_empty() || !e.chars().all(|c| c.is_ascii_digit()))
             {
-                return Err(sprig_nope(&format!("the number literal {text}")));
+                return Err(sprig_nope(&format!(
+                    "the number literal {text} (PostgreSQL 16 and later read it, earlier \
+                     versions refuse it)"
+                )));
             }
             number(plain)
         }
@@ -791,7 +794,7 @@ mod tests {
         assert_eq!(t("-2147483648"), SqlType::Int4);
         assert_eq!(t("-(-2147483648)"), SqlType::Int8);
         assert_eq!(t("-(+2147483648)"), SqlType::Int8);
-        assert_eq!(t("1_000_000_000_000"), SqlType::Int8);
+        assert_eq!(t("1000000000000"), SqlType::Int8);
         assert_eq!(t("a / 2.0"), SqlType::Numeric);
         assert_eq!(t("greatest(a, b, 0)"), SqlType::Int8);
         assert_eq!(t("case when a > b then a else null end"), SqlType::Int4);
@@ -862,7 +865,7 @@ mod tests {
         assert!(err("a + true").contains("boolean"));
         assert!(err("case when a then 1 end").contains("must be type boolean"));
         assert!(err("a 1").contains("after the expression"));
-        for sql in ["0x10 + a", "a + 1e"] {
+        for sql in ["0x10 + a", "1_000 + a", "a + 1e"] {
             assert!(
                 parse(sql, &types).is_err(),
                 "{sql}: {:?}",

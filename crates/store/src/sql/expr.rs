@@ -1550,6 +1550,25 @@ mod tests {
             "m / 10000",
             "12345678901234567890 / (b * 0 + 7)",
             "123.456 / (a * 0 + 1000)",
+            // Literals and the planner's folding.
+            "-(-2147483648) + a",
+            "-(+2147483648) + a",
+            "1.5E+2 + a",
+            "-2147483648::int4 + a",
+            "- 2147483648::int8 + a",
+            "-a::int8 * 2147483647",
+            "case when 1 / 0 > a then 1 else a end",
+            "coalesce(a, 1 / 0)",
+            "coalesce(2, 1 / 0, a)",
+            "a + (null + 1 / 0)",
+            "nullif(null / a, 1 / 0)",
+            "case when false then 1 / 0 else a end",
+            "case when a > 0 or true then a else 1 / 0 end",
+            "case when a > 0 and false then 1 / 0 else a end",
+            "case 1 when 2 then 1 / 0 else a end",
+            "case a when null then 1 / 0 else a end",
+            "greatest(a, 1 / 0)",
+            "a * case when (null::int > 1) then b end",
         ]
         .iter()
         .map(|s| s.to_string())
