@@ -5,14 +5,16 @@
 //! `dataSource.create`: a transaction id (`<txid>`, 43 base64url characters) or a path through a
 //! path manifest (`<txid>/<path>`). graph-node asks its gateway (`--arweave`, by default
 //! `https://arweave.net`) for `GET <gateway>/<file>` and takes the body as the file;
-//! [`ArweaveClient::get`] does the same, with a timeout and a size limit.
+//! [`ArweaveClient::get`] does the same, with a timeout and a size limit, for names of those two
+//! forms only and for success statuses only (see [`ArweaveClient::url_of`] and
+//! [`ArweaveClient::get`] for how graph-node differs).
 //!
 //! Unlike IPFS content, what a gateway sends cannot be checked here (that would take the
 //! transaction's signature and data root, which a gateway's `/<txid>` route does not send): the
 //! gateway is trusted with the bytes, as in graph-node.
 //!
-//! Errors say whether they are deterministic ([`ArweaveError::is_deterministic`]): a file name
-//! that is no path on the gateway, or data over the size limit (a transaction's data is fixed by
+//! Errors say whether they are deterministic ([`ArweaveError::is_deterministic`]): a name that
+//! is no transaction id (or leads out of it), or data over the size limit (a transaction's data is fixed by
 //! its id), is the same on every machine; a gateway that is down, slow or does not have the
 //! transaction yet is not, and callers retry those.
 //!
