@@ -1204,6 +1204,26 @@ fn deployments_in_one_file_are_separate(backend: Backend) {
     assert!(query_ids(&b, vec![]).is_empty());
 }
 
+/// A block that fails to apply leaves the database as it was: no partial write, no open
+/// transaction (another deployment of the file can start one), and the next block commits.
+fn a_failed_block_leaves_nothing_open(backend: Backend) {
+    let (_dir, store, a) = setup(backend);
+    a.transact_block(ptr(1), 0, block(vec![insert(token("a", &[]))]))
+        .unwrap();
+    // Inserting an entity that exists breaks the table's uniqueness: the block fails.
+    let twice = block(vec![insert(token("b", &[])), insert(token("a", &[]))]);
+    assert!(a.transact_block(ptr(2), 0, twice).is_err());
+    let b = store.deployment("b", schema()).unwrap();
+    b.transact_block(ptr(1), 0, block(vec![insert(token("b", &[]))]))
+        .unwrap();
+    assert_eq!(query_ids(&a, vec![]), ["a"]);
+    assert_eq!(a.status().unwrap().head, Some(ptr(1)));
+    a.transact_block(ptr(2), 0, block(vec![insert(token("c", &[]))]))
+        .unwrap();
+    assert_eq!(query_ids(&a, vec![]), ["a", "c"]);
+    assert_eq!(query_ids(&b, vec![]), ["b"]);
+}
+
 fn data_sources_keep_creation_order(backend: Backend) {
     let (_dir, _store, d) = setup(backend);
     let ds = |template: &str, block: u64, context: Option<Entity>| StoredDataSource {
@@ -1561,6 +1581,7 @@ on_both_backends!(
     immutable_types_allow_only_inserts,
     refuses_a_different_schema,
     deployments_in_one_file_are_separate,
+    a_failed_block_leaves_nothing_open,
     data_sources_keep_creation_order,
     file_data_sources_write_in_their_own_region,
     a_field_named_causality_region_is_an_ordinary_field,

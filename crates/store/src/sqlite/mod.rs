@@ -402,18 +402,24 @@ impl WritableStore for SqliteDeployment {
     ) -> Result<()> {
         let inner = &self.inner;
         let conn = inner.connections.writer();
-        if conn.is_autocommit() {
+        let began = conn.is_autocommit();
+        if began {
             conn.execute_batch("BEGIN IMMEDIATE")?;
         }
         let db = &mut SqliteDb(&conn);
-        write::transact_block(db, inner.id, &inner.layout, &block, timestamp, &write).with_context(
-            || {
-                format!(
-                    "cannot commit block {} of deployment `{}`",
-                    block.number, inner.name
-                )
-            },
-        )
+        let written = write::transact_block(db, inner.id, &inner.layout, &block, timestamp, &write);
+        if written.is_err() && began {
+            // The block rolled back to its savepoint; with no deferred blocks before it, the
+            // transaction holds nothing, and must not keep the file's write lock (or stop
+            // another deployment of the file from starting its own transaction).
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        written.with_context(|| {
+            format!(
+                "cannot commit block {} of deployment `{}`",
+                block.number, inner.name
+            )
+        })
     }
 
     fn flush(&self) -> Result<()> {
