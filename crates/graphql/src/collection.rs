@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use async_graphql::dynamic::ObjectAccessor;
 use async_graphql::Value as GqlValue;
-use sprig_manifest::EntityType;
+use sprig_manifest::{BaseType, EntityType};
 use sprig_store::{EntityQuery, Filter, OrderDirection, QueryStore};
 use sprig_value::{Entity, Value};
 
@@ -93,6 +93,11 @@ impl Collection {
                 .map_err(QueryError::store)?;
             return Ok(tag(ty, entities).collect());
         }
+        if self.order_by.as_deref().is_some_and(|o| o.contains("__")) {
+            return Err(QueryError::new(
+                "Sorting by a child entity's field is not supported for interfaces",
+            ));
+        }
         // Across types, the page can only be cut after merging: every type contributes up to
         // `skip + first` candidates, in the order the store sorted them.
         let mut all = Vec::new();
@@ -170,6 +175,20 @@ fn range_arg(
 
 /// The field an `orderBy` value names; `None` for `id`, the store's default order.
 fn order_field(ty: &EntityType, name: &str) -> QueryResult<Option<String>> {
+    // graph-node's child sorting, `<field>__<child field>`: the store checks the child's side.
+    if let Some((parent, _)) = name.split_once("__") {
+        let field = ty.field(parent).ok_or_else(|| {
+            QueryError::new(format!("Entity `{}` has no attribute `{parent}`", ty.name))
+        })?;
+        if !matches!(field.field_type.base, BaseType::Reference(_)) || field.field_type.list {
+            return Err(QueryError::new(format!(
+                "Ordering by `{name}` is not supported for type `{}`: `{parent}` does not hold \
+                 one entity",
+                ty.name
+            )));
+        }
+        return Ok(Some(name.to_string()));
+    }
     let field = ty.field(name).ok_or_else(|| {
         QueryError::new(format!("Entity `{}` has no attribute `{name}`", ty.name))
     })?;

@@ -69,7 +69,7 @@ pub(crate) fn build_schema(deployment: &Arc<Deployment>) -> Result<DynamicSchema
     let mut query = Object::new(QUERY);
     let mut query_fields: HashMap<String, String> = HashMap::new();
     for ty in schema.entity_types.iter().chain(&schema.interfaces) {
-        types.add(order_by_type_name(&ty.name), order_by_enum(ty))?;
+        types.add(order_by_type_name(&ty.name), order_by_enum(schema, ty))?;
         types.add(filter_type_name(&ty.name), filter_input(deployment, ty))?;
         if ty.is_interface {
             types.add(ty.name.clone(), interface_type(schema, ty))?;
@@ -99,7 +99,7 @@ pub(crate) fn build_schema(deployment: &Arc<Deployment>) -> Result<DynamicSchema
     }
     for aggregation in &schema.aggregations {
         let ty = aggregation.entity_type(None);
-        types.add(order_by_type_name(&ty.name), order_by_enum(&ty))?;
+        types.add(order_by_type_name(&ty.name), order_by_enum(schema, &ty))?;
         types.add(filter_type_name(&ty.name), filter_input(deployment, &ty))?;
         types.add(ty.name.clone(), object_type(deployment, &ty))?;
         let (name, field) = aggregation_field(deployment, &ty);
@@ -286,8 +286,27 @@ fn order_by_type_name(type_name: &str) -> String {
 
 /// `T_orderBy`: every field of `T` (sorting on child fields, `parent__child`, is not
 /// generated yet).
-fn order_by_enum(ty: &EntityType) -> Enum {
-    Enum::new(order_by_type_name(&ty.name)).items(ty.fields.iter().map(|f| f.name.as_str()))
+/// `T_orderBy`: every field, each followed, for a field holding one entity, by graph-node's
+/// child sort keys `<field>__<child field>` (the child's fields that hold one scalar or enum).
+fn order_by_enum(schema: &Schema, ty: &EntityType) -> Enum {
+    let mut items = Vec::new();
+    for field in &ty.fields {
+        items.push(field.name.clone());
+        let child = match &field.field_type.base {
+            BaseType::Reference(target) if !field.field_type.list => {
+                schema.object_or_interface(target)
+            }
+            _ => None,
+        };
+        for child_field in child.iter().flat_map(|c| &c.fields) {
+            if !child_field.field_type.list
+                && !matches!(child_field.field_type.base, BaseType::Reference(_))
+            {
+                items.push(format!("{}__{}", field.name, child_field.name));
+            }
+        }
+    }
+    Enum::new(order_by_type_name(&ty.name)).items(items)
 }
 
 fn filter_input(deployment: &Deployment, ty: &EntityType) -> InputObject {

@@ -273,9 +273,29 @@ fn filters_follow_graph_node_op_table() {
 #[test]
 fn order_by_and_builtin_types() {
     let api = api();
+    // Each field holding one entity is followed by graph-node's child sort keys: the child's
+    // fields holding one scalar or enum (not `Token.tags`, a list, nor `Token.owner`, an entity).
     assert_eq!(
         enum_values(&api, "Transfer_orderBy"),
-        ["id", "token", "from", "amount", "memo"]
+        [
+            "id",
+            "token",
+            "token__id",
+            "token__name",
+            "token__symbol",
+            "token__decimals",
+            "token__supply",
+            "token__price",
+            "token__volume",
+            "token__createdAt",
+            "token__active",
+            "token__kind",
+            "from",
+            "from__id",
+            "from__name",
+            "amount",
+            "memo"
+        ]
     );
     assert_eq!(enum_values(&api, "OrderDirection"), ["asc", "desc"]);
     assert_eq!(

@@ -223,6 +223,22 @@ fn child_filters_follow_references_both_ways() {
         ids(r#"{ accounts(where: { owned_: { _change_block: { number_gte: 4 } } }) { id } }"#),
         ["alice"]
     );
+    // Child sorting: by the owner's name (nulls last ascending, first descending), by a derived
+    // single entity's field.
+    assert_eq!(
+        ids("{ tokens(orderBy: owner__name) { id } }"),
+        ["0x01", "0x02", "0xab01"]
+    );
+    assert_eq!(
+        ids("{ tokens(orderBy: owner__name, orderDirection: desc) { id } }"),
+        ["0xab01", "0x02", "0x01"]
+    );
+    assert_eq!(
+        ids("{ tokens(orderBy: stat__count, orderDirection: desc, first: 1) { id } }"),
+        ["0xab01"]
+    );
+    let list = run("{ accounts(orderBy: tokens__name) { id } }");
+    assert!(list["errors"].is_array(), "{list}");
     // graph-node does not nest child filters.
     let nested = run(r#"{ tokens(where: { owner_: { owned_: { name: "Beta" } } }) { id } }"#);
     let message = nested["errors"][0]["message"].as_str().unwrap_or_default();

@@ -123,6 +123,17 @@ pub(crate) struct Column {
     pub list: bool,
 }
 
+/// A field of a table's type that refers to another entity type or interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Reference {
+    /// The referenced type (an entity type or an interface).
+    pub target: String,
+    /// For a derived field, the target's field pointing back.
+    pub derived_from: Option<String>,
+    /// Whether the field holds a list.
+    pub list: bool,
+}
+
 /// The table of one entity type.
 #[derive(Debug)]
 pub(crate) struct Table {
@@ -140,6 +151,9 @@ pub(crate) struct Table {
     pub select_list: String,
     /// The `@fulltext` searches over this type, in declaration order.
     pub fulltexts: Vec<FulltextIndex>,
+    /// The fields referring to other entity types (stored references and derived fields), for
+    /// queries that reach into the referenced entity (sorting by its fields).
+    pub references: HashMap<String, Reference>,
     /// The current version: binds `?1` id.
     pub current_sql: String,
     /// The current version if onchain handlers may see it (causality region 0): binds `?1` id.
@@ -640,6 +654,21 @@ fn table(
         .chain(columns.iter().map(|c| c.sql.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
+    let references = entity_type
+        .fields
+        .iter()
+        .filter_map(|field| match &field.field_type.base {
+            BaseType::Reference(target) => Some((
+                field.name.clone(),
+                Reference {
+                    target: target.clone(),
+                    derived_from: field.derived_from.clone(),
+                    list: field.field_type.list,
+                },
+            )),
+            _ => None,
+        })
+        .collect();
     let fulltexts = schema
         .fulltexts_of(&entity_type.name)
         .map(|f| FulltextIndex::new(dialect, f, &sql, &columns))
@@ -662,6 +691,7 @@ fn table(
         close_sql: Default::default(),
         select_list,
         fulltexts,
+        references,
         sql,
         id,
         columns,

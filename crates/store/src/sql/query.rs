@@ -295,6 +295,57 @@ impl Builder<'_> {
         }
     }
 
+    /// graph-node's child sorting (`orderBy: owner__name`): the referenced entity's field at the
+    /// query's block, through a reference or a derived field holding one entity; null when there
+    /// is none. A subquery rather than a join, so that a row is never repeated.
+    fn child_sort_key(&mut self, name: &str) -> Result<String> {
+        let (field, child_field) = name.split_once("__").expect("checked by the caller");
+        let cannot = |why: String| {
+            anyhow!(
+                "cannot order `{}` by `{name}`: {why}",
+                self.table.entity_type
+            )
+        };
+        let reference = self
+            .table
+            .references
+            .get(field)
+            .ok_or_else(|| cannot(format!("`{field}` does not refer to an entity")))?;
+        if reference.list {
+            return Err(cannot(format!("`{field}` is a list")));
+        }
+        let child = self.layout.table(&reference.target).ok_or_else(|| {
+            cannot(format!(
+                "`{}` is an interface (sorting by an interface's fields is not supported)",
+                reference.target
+            ))
+        })?;
+        let column = child
+            .column(child_field)
+            .filter(|c| !c.list)
+            .ok_or_else(|| {
+                cannot(format!(
+                    "`{}` has no field `{child_field}` to sort by",
+                    child.entity_type
+                ))
+            })?;
+        let (parent, alias) = (&self.alias, format!("{}o", self.alias));
+        let link = match &reference.derived_from {
+            None => format!("{alias}.id = {parent}.{}", self.column(field)?.sql),
+            Some(back) => match child.column(back) {
+                Some(back) if !back.list => format!("{alias}.{} = {parent}.id", back.sql),
+                _ => return Err(cannot(format!("`{field}` is derived from a list"))),
+            },
+        };
+        // Unqualified, `block_from`/`block_to` are the child's: the innermost table's columns.
+        Ok(format!(
+            "(SELECT {alias}.{} FROM {} AS {alias} WHERE {link} AND {} LIMIT 1)",
+            column.sql,
+            child.sql,
+            child.visible_at(self.block)
+        ))
+    }
+
     /// graph-node's child filter: an `EXISTS` over the child table at the query's block, linked
     /// to this row by the reference (one id, or a list of them) or, for a derived field, by the
     /// child's field pointing back (one id, or a list containing this row's id).
@@ -556,6 +607,13 @@ impl Builder<'_> {
                         })?;
                 self.ranks.extend(join);
                 Ok(order)
+            }
+            Some(name) if name.contains("__") => {
+                let key = self.child_sort_key(name)?;
+                Ok(format!(
+                    "{key} {dir} NULLS {nulls}, {}.id {dir}",
+                    self.alias
+                ))
             }
             Some(field) => {
                 let column = self.column(field)?;

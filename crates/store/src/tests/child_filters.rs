@@ -1,6 +1,6 @@
 //! graph-node's child filters (`owner_: { name: "alice" }`) on both backends: through a
 //! reference, a list of references with each id type, and derived fields whose back field is a
-//! reference or a list, at the query's block.
+//! reference or a list, at the query's block; and child sorting (`orderBy: owner__name`).
 
 use std::sync::Arc;
 
@@ -17,6 +17,12 @@ const SDL: &str = r#"
       tokens: [Token!]! @derivedFrom(field: "owner")
       tagged: [Tag!]! @derivedFrom(field: "owners")
       favorites: [Token!]
+      profile: Profile @derivedFrom(field: "owner")
+    }
+    type Profile @entity(immutable: false) {
+      id: ID!
+      owner: Owner!
+      score: Int!
     }
     type Token @entity(immutable: false) {
       id: ID!
@@ -187,4 +193,104 @@ fn child_filters_select_by_the_related_entity(backend: Backend) {
     assert_eq!(ids("Token", either, None), ["a", "b"]);
 }
 
-on_both_backends!(child_filters_select_by_the_related_entity);
+/// `orderBy: owner__name`: by the referenced entity's field at the query's block, through a
+/// reference or a derived field holding one entity; entities without one sort as null.
+fn child_sorting_orders_by_the_related_entity(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
+    let d = store
+        .deployment("sorting", Arc::new(Schema::parse(SDL).unwrap()))
+        .unwrap();
+    let profile = |id: &str, owner: u8, score: i32| {
+        let data = entity(&[
+            ("id", text(id)),
+            ("owner", Value::Bytes(vec![owner])),
+            ("score", Value::Int(score)),
+        ]);
+        ("Profile".to_string(), Id::String(id.into()), data)
+    };
+    d.transact_block(
+        ptr(1),
+        1,
+        block(inserts(vec![
+            owner(1, "bob", &[]),
+            owner(2, "carol", &[]),
+            owner(3, "alice", &[]),
+            token("t1", "ONE", 1, &[]),
+            token("t2", "TWO", 2, &[]),
+            token("t3", "THREE", 3, &[]),
+            token("t4", "FOUR", 1, &[]),
+            profile("p1", 1, 30),
+            profile("p3", 3, 10),
+        ])),
+    )
+    .unwrap();
+    // Block 2: bob becomes zed, who sorts last.
+    let (_, id, mut bob) = owner(1, "zed", &[]);
+    bob.insert("name".into(), text("zed"));
+    d.transact_block(
+        ptr(2),
+        2,
+        block(vec![EntityModification::Overwrite {
+            key: key("Owner", id),
+            data: bob,
+        }]),
+    )
+    .unwrap();
+    let sorted = |entity_type: &str, by: &str, direction, block| -> Vec<String> {
+        d.query(&EntityQuery {
+            entity_type: entity_type.into(),
+            filters: vec![],
+            order_by: Some(by.into()),
+            order_direction: direction,
+            first: 100,
+            skip: 0,
+            block,
+        })
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].to_string())
+        .collect()
+    };
+    use OrderDirection::{Ascending, Descending};
+    // Ties (bob's two tokens) by id, in the same direction.
+    assert_eq!(
+        sorted("Token", "owner__name", Ascending, Some(1)),
+        ["t3", "t1", "t4", "t2"]
+    );
+    assert_eq!(
+        sorted("Token", "owner__name", Ascending, None),
+        ["t3", "t2", "t1", "t4"]
+    );
+    assert_eq!(
+        sorted("Token", "owner__name", Descending, None),
+        ["t4", "t1", "t2", "t3"]
+    );
+    // Derived: carol has no profile, so she sorts as null (last ascending, first descending).
+    assert_eq!(
+        sorted("Owner", "profile__score", Ascending, None),
+        ["0x03", "0x01", "0x02"]
+    );
+    assert_eq!(
+        sorted("Owner", "profile__score", Descending, None),
+        ["0x02", "0x01", "0x03"]
+    );
+    // Lists cannot be sorted through.
+    let err = d
+        .query(&EntityQuery {
+            entity_type: "Token".into(),
+            filters: vec![],
+            order_by: Some("tags__label".into()),
+            order_direction: Ascending,
+            first: 100,
+            skip: 0,
+            block: None,
+        })
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("`tags` is a list"), "{err:#}");
+}
+
+on_both_backends!(
+    child_filters_select_by_the_related_entity,
+    child_sorting_orders_by_the_related_entity,
+);
