@@ -107,9 +107,13 @@ impl ArweaveClient {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
+        // No gzip (graph-node turns it off too): the size limit is on the data itself.
+        // Redirects are followed (arweave.net sends some data to sandbox subdomains).
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot set up the Arweave HTTP client: {e}"))?;
         Ok(ArweaveClient {
-            // No gzip (graph-node turns it off too): the size limit is on the data itself.
-            http: reqwest::Client::new(),
+            http,
             base,
             timeout,
             max_file_bytes,

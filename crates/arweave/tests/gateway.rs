@@ -1,12 +1,16 @@
 //! `ArweaveClient` against a real Arweave gateway (arlocal on loopback): transactions and paths
 //! through manifests are fetched whole, a transaction not posted yet is a non-deterministic
 //! "not found" until it is, data over the limit is a deterministic error, and an unreachable or
-//! silent gateway is a non-deterministic one.
+//! silent gateway, or another status than success, is a non-deterministic one; a body without a
+//! `Content-Length` is counted against the limit as it comes.
 
 use std::time::Duration;
 
 use sprig_arweave::testing::Gateway;
 use sprig_arweave::{ArweaveClient, ArweaveError};
+
+/// A transaction id no gateway here has.
+const TX: &str = "sa9H1CB2K2wPVZSAb1-yRfWDqbURoiUsqzHysYwKiE8";
 
 fn client(gateway: &str, max_file_bytes: u64) -> ArweaveClient {
     ArweaveClient::new(gateway, Duration::from_secs(10), max_file_bytes).unwrap()
@@ -98,10 +102,7 @@ async fn gateway_failures_are_not_deterministic() {
         .unwrap()
         .port();
     let arweave = client(&format!("http://127.0.0.1:{port}"), 100);
-    let err = arweave
-        .get("sa9H1CB2K2wPVZSAb1-yRfWDqbURoiUsqzHysYwKiE8")
-        .await
-        .unwrap_err();
+    let err = arweave.get(TX).await.unwrap_err();
     assert!(matches!(err, ArweaveError::Fetch { .. }), "{err}");
     assert!(!err.is_deterministic());
 
@@ -110,12 +111,58 @@ async fn gateway_failures_are_not_deterministic() {
     let url = format!("http://{}", silent.local_addr().unwrap());
     let arweave = ArweaveClient::new(&url, Duration::from_millis(300), 100).unwrap();
     let started = std::time::Instant::now();
-    let err = arweave
-        .get("sa9H1CB2K2wPVZSAb1-yRfWDqbURoiUsqzHysYwKiE8")
-        .await
-        .unwrap_err();
+    let err = arweave.get(TX).await.unwrap_err();
     assert!(matches!(err, ArweaveError::Fetch { .. }), "{err}");
     assert!(format!("{:#}", anyhow::Error::new(err)).contains("took longer than"));
     assert!(started.elapsed() < Duration::from_secs(5));
     drop(silent);
+}
+
+/// A server on loopback answering every request with `response` (raw HTTP): answers arlocal
+/// does not give but gateways do (arweave.net under load, a proxy that streams).
+async fn answering(response: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let _ = stream.write_all(response.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn other_statuses_are_retried_and_bodies_without_a_length_are_counted() {
+    let busy = answering(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbusy",
+    )
+    .await;
+    let err = client(&busy, 100).get(TX).await.unwrap_err();
+    assert!(
+        matches!(err, ArweaveError::Status { status, .. } if status.as_u16() == 503),
+        "{err}"
+    );
+    assert!(!err.is_deterministic());
+
+    // Chunked: no Content-Length, so the limit is checked as the body comes.
+    let chunked = answering(
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n\
+         5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    )
+    .await;
+    assert_eq!(
+        &client(&chunked, 11).get(TX).await.unwrap()[..],
+        b"hello world"
+    );
+    let err = client(&chunked, 10).get(TX).await.unwrap_err();
+    assert!(
+        matches!(err, ArweaveError::TooLarge { limit: 10, .. }),
+        "{err}"
+    );
 }
