@@ -789,7 +789,7 @@ impl Indexer {
     /// is dropped with a warning (graph-node ignores such a creation: no data source, no region,
     /// nothing that could ever run). graph-node takes any `file/arweave` param as a
     /// transaction id, so those are all created (one that names nothing on the gateway waits
-    /// forever, one that is no path under it is never fetched).
+    /// forever; one that is not `<txid>[/<path>]` is never fetched).
     fn add_file_source(
         &mut self,
         mut ds: StoredDataSource,
