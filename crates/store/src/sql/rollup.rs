@@ -15,14 +15,16 @@
 //! highest. Null arguments are skipped, as SQL aggregates skip them (`count` counts every row).
 //! A cumulative aggregate also folds in the group's latest earlier bucket.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context, Result};
-use sprig_manifest::{AggregateArg, AggregateFn, BaseType, FieldType, ScalarType};
+use sprig_manifest::sqlexpr::{Expr, SqlType};
+use sprig_manifest::{Aggregate, AggregateArg, AggregateFn, BaseType, FieldType, ScalarType};
 use sprig_value::{BigDecimal, BigInt, Entity, EntityKey, Id, Value};
 
 use super::expr::{self, PgValue};
-use super::layout::{Layout, Rollup, Table};
+use super::layout::{ColumnType, Layout, Rollup, Table};
 use super::query::{self, read_entity};
 use super::{codec, int, Db, Param};
 use crate::{EntityModification, EntityQuery, Filter, OrderDirection};
@@ -182,20 +184,25 @@ fn group_rows(
     let aggregation = &rollup.aggregation;
     let seconds = rollup.interval.seconds();
     let dimensions: Vec<&str> = aggregation.dimensions().map(|f| f.name.as_str()).collect();
+    let pg_args: Vec<Option<PgArg<'_>>> = aggregation
+        .aggregates
+        .iter()
+        .map(|a| pg_arg(a, source))
+        .collect();
     // Per aggregate, the constants PostgreSQL's planner folds in its expression. PostgreSQL
     // fails graph-node's rollup query while planning it when folding fails (`1/0` in an arm
     // no row takes), whatever the rows.
     let mut folds = Vec::with_capacity(aggregation.aggregates.len());
-    for aggregate in &aggregation.aggregates {
-        folds.push(match &aggregate.arg {
-            Some(AggregateArg::Expr { expr, sql }) => {
-                let f = expr::Folds::new(expr);
-                expr::check_constants(expr, &f).with_context(|| {
-                    format!("cannot evaluate `{sql}` for `{}`", aggregate.field)
+    for (aggregate, arg) in aggregation.aggregates.iter().zip(&pg_args) {
+        folds.push(match arg {
+            Some(arg) => {
+                let f = expr::Folds::new(&arg.expr);
+                expr::check_constants(&arg.expr, &f).with_context(|| {
+                    format!("cannot evaluate `{}` for `{}`", arg.sql, aggregate.field)
                 })?;
                 Some(f)
             }
-            _ => None,
+            None => None,
         });
     }
     let mut groups: BTreeMap<GroupKey, Group> = BTreeMap::new();
@@ -217,19 +224,20 @@ fn group_rows(
             values: vec![None; aggregation.aggregates.len()],
         });
         group.max_id = group.max_id.max(*id);
-        for ((aggregate, value), folds) in aggregation
+        for (((aggregate, value), folds), pg_arg) in aggregation
             .aggregates
             .iter()
             .zip(&mut group.values)
             .zip(&folds)
+            .zip(&pg_args)
         {
             let field = &aggregation
                 .field(&aggregate.field)
                 .expect("aggregates are fields of their aggregation")
                 .field_type;
             // `count` counts rows whatever its argument holds (graph-node's `count(*)`).
-            if let (Some(AggregateArg::Expr { expr, sql }), Some(folds), false) =
-                (&aggregate.arg, folds, aggregate.func == AggregateFn::Count)
+            if let (Some(PgArg { expr, sql }), Some(folds), false) =
+                (pg_arg, folds, aggregate.func == AggregateFn::Count)
             {
                 let arg = expr::eval(expr, &entity, folds).with_context(|| {
                     format!(
@@ -290,6 +298,7 @@ fn finish_groups(
     pending: &[EntityModification],
 ) -> Result<Vec<(EntityKey, Entity)>> {
     let table = &layout.tables()[rollup.table];
+    let source = &layout.tables()[rollup.source];
     let aggregation = &rollup.aggregation;
     let dimensions: Vec<&str> = aggregation.dimensions().map(|f| f.name.as_str()).collect();
     let cumulative = aggregation.aggregates.iter().any(|a| a.cumulative);
@@ -325,7 +334,8 @@ fn finish_groups(
                 .filter(|_| aggregate.cumulative)
                 .and_then(|p| p.get(&aggregate.field))
                 .filter(|v| !v.is_null());
-            if let Some(AggregateArg::Expr { .. }) = &aggregate.arg {
+            let pg = pg_arg(aggregate, source).filter(|_| aggregate.func != AggregateFn::Count);
+            if let Some(pg) = pg {
                 // Folded in PostgreSQL's types, then converted once, as graph-node's combining
                 // query aggregates the previous row's column with the bucket's value.
                 let value = match value {
@@ -355,12 +365,7 @@ fn finish_groups(
                     let value = value.into_value(scalar).with_context(|| {
                         format!(
                             "cannot store the aggregate of `{}` in `{}.{}`",
-                            match &aggregate.arg {
-                                Some(AggregateArg::Expr { sql, .. }) => sql.as_str(),
-                                _ => "",
-                            },
-                            aggregation.name,
-                            aggregate.field
+                            pg.sql, aggregation.name, aggregate.field
                         )
                     })?;
                     data.insert(aggregate.field.clone(), value);
@@ -451,6 +456,43 @@ fn previous_bucket<'e>(
     db.first(&sql, &params)?
         .map(|row| read_entity(&row, table))
         .transpose()
+}
+
+/// An aggregate's argument as graph-node's rollup SQL computes it, in PostgreSQL's types.
+struct PgArg<'a> {
+    expr: Cow<'a, Expr>,
+    /// For messages: the expression as written, or the field's name.
+    sql: &'a str,
+}
+
+/// The argument of an aggregate that PostgreSQL would compute in its own types: an expression,
+/// or a numeric field (graph-node's `sum(int4)` is an int8 and `sum(numeric)` exact, converted
+/// to the aggregate's column type once, so a running sum may leave the field's range as long as
+/// the result does not, and long decimals are not rounded at every row). `None` for `count` and
+/// for a field that is not a number (first/last of bytes or strings keep the value).
+fn pg_arg<'a>(aggregate: &'a Aggregate, source: &Table) -> Option<PgArg<'a>> {
+    match &aggregate.arg {
+        Some(AggregateArg::Expr { sql, expr }) => Some(PgArg {
+            expr: Cow::Borrowed(expr),
+            sql,
+        }),
+        Some(AggregateArg::Field(name)) if aggregate.func != AggregateFn::Count => {
+            let sql_type = match source.column(name)?.column_type {
+                ColumnType::Int => SqlType::Int4,
+                ColumnType::Int8 => SqlType::Int8,
+                ColumnType::BigInt | ColumnType::BigDecimal => SqlType::Numeric,
+                _ => return None,
+            };
+            Some(PgArg {
+                expr: Cow::Owned(Expr::Field {
+                    name: name.clone(),
+                    sql_type,
+                }),
+                sql: name,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Folds the next value of an expression into an aggregate's value so far (the row order is

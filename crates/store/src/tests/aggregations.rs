@@ -556,9 +556,89 @@ fn expression_aggregates(backend: Backend) {
     );
 }
 
+/// A plain field is summed as graph-node's SQL sums it: an `Int` sum in 64 bits and a
+/// BigDecimal sum exactly, converted to the field once. A running sum may leave the field's range
+/// (or 34 digits) on the way, as long as the bucket's total fits; a total that does not fit fails.
+fn plain_sums_are_converted_once(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.open();
+    let sdl = r#"
+        type Point @entity(timeseries: true) {
+          id: Int8! timestamp: Timestamp! n: Int! d: BigDecimal!
+        }
+        type Total @aggregation(intervals: ["hour"], source: "Point") {
+          id: Int8! timestamp: Timestamp!
+          n: Int! @aggregate(fn: "sum", arg: "n")
+          d: BigDecimal! @aggregate(fn: "sum", arg: "d")
+          top: Int! @aggregate(fn: "max", arg: "n")
+        }
+    "#;
+    let d = store
+        .deployment("sums", Arc::new(Schema::parse(sdl).unwrap()))
+        .unwrap();
+    let point = |id: i64, time: u64, n: i32, d: &str| EntityModification::Insert {
+        key: EntityKey {
+            entity_type: "Point".into(),
+            id: Id::Int8(id),
+        },
+        data: entity(&[
+            ("id", Value::Int8(id)),
+            ("timestamp", Value::Timestamp(time as i64 * 1_000_000)),
+            ("n", Value::Int(n)),
+            ("d", dec(d)),
+        ]),
+    };
+    // Hour 1: 2e9 + 2e9 leaves i32's range, -2e9 - 1e9 brings it back; 1e30 + 0.00001 needs 36
+    // digits, and -1e30 leaves the 0.00001 a rounded running sum would have lost.
+    let t = HOUR + 10;
+    d.transact_block(
+        ptr(1),
+        t,
+        block(vec![
+            point(1, t, 2_000_000_000, "1e30"),
+            point(2, t, 2_000_000_000, "0.00001"),
+            point(3, t, -2_000_000_000, "-1e30"),
+            point(4, t, -1_000_000_000, "0"),
+        ]),
+    )
+    .unwrap();
+    d.transact_block(ptr(2), 2 * HOUR, block(vec![])).unwrap();
+    let rows = d
+        .query(&EntityQuery {
+            entity_type: "Total_hour".into(),
+            filters: vec![],
+            order_by: None,
+            order_direction: OrderDirection::Ascending,
+            first: 10,
+            skip: 0,
+            block: None,
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["n"], Value::Int(1_000_000_000));
+    assert_eq!(rows[0]["d"], dec("0.00001"));
+    assert_eq!(rows[0]["top"], Value::Int(2_000_000_000));
+    // Hour 2 ends with 4e9, which an Int cannot hold: the block closing it fails.
+    let t = 2 * HOUR + 10;
+    d.transact_block(
+        ptr(3),
+        t,
+        block(vec![
+            point(5, t, 2_000_000_000, "1"),
+            point(6, t, 2_000_000_000, "1"),
+        ]),
+    )
+    .unwrap();
+    let err = d
+        .transact_block(ptr(4), 3 * HOUR, block(vec![]))
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("`Total.n`"), "{err:#}");
+}
+
 on_both_backends!(
     buckets_are_computed_when_a_block_crosses_the_boundary,
     null_dimensions_have_no_previous_bucket,
     current_bucket_is_computed_from_unrolled_rows,
     expression_aggregates,
+    plain_sums_are_converted_once,
 );
