@@ -571,6 +571,7 @@ fn plain_sums_are_converted_once(backend: Backend) {
           n: Int! @aggregate(fn: "sum", arg: "n")
           d: BigDecimal! @aggregate(fn: "sum", arg: "d")
           top: Int! @aggregate(fn: "max", arg: "n")
+          rows: Int8! @aggregate(fn: "count", arg: "n * 2")
         }
     "#;
     let d = store
@@ -618,6 +619,8 @@ fn plain_sums_are_converted_once(backend: Backend) {
     assert_eq!(rows[0]["n"], Value::Int(1_000_000_000));
     assert_eq!(rows[0]["d"], dec("0.00001"));
     assert_eq!(rows[0]["top"], Value::Int(2_000_000_000));
+    // `count` counts rows whatever its argument (graph-node's `count(*)`).
+    assert_eq!(rows[0]["rows"], Value::Int8(4));
     // Hour 2 ends with 4e9, which an Int cannot hold: the block closing it fails.
     let t = 2 * HOUR + 10;
     d.transact_block(
