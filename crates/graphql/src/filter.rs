@@ -188,8 +188,6 @@ pub struct ChildInput {
     /// `<field>_`.
     pub name: String,
     field: String,
-    /// For a derived field, the referenced type's field pointing back.
-    derived_from: Option<String>,
     /// The referenced entity type or interface: the input's type is its `_filter`.
     pub target: String,
     /// The concrete types behind `target` (an interface's implementors).
@@ -239,7 +237,6 @@ impl FilterTable {
                     position: ty.fields.iter().position(|f| f.name == field.name)?,
                     name: format!("{}_", field.name),
                     field: field.name.clone(),
-                    derived_from: field.derived_from.clone(),
                     target: target.to_string(),
                     child_types,
                     table: Box::new(FilterTable::without_children(target_type, schema)),
@@ -395,7 +392,6 @@ impl FilterTable {
             .iter()
             .map(|child_type| Filter::Child {
                 field: child.field.clone(),
-                derived_from: child.derived_from.clone(),
                 child_type: child_type.clone(),
                 filter: filter.clone(),
             })

@@ -321,17 +321,16 @@ pub enum Filter {
     /// `order_by` is the search's name is ordered by rank, as graph-node orders it: ascending
     /// (best matches last), then by id.
     Fulltext(String, String),
-    /// `<field>_: { ... }`, graph-node's child filter: the entity `field` refers to (a reference
-    /// or a list of references; any of the list) or, for a derived field, an entity referring
-    /// back to this one, is a `child_type` entity matching `filter` at the query's block.
     /// `_change_block: { number_gte: N }`: the version was written at block N or later (with
     /// the query's block, the entities that changed since N and are as of that block).
     ChangedSince(u64),
+    /// `<field>_: { ... }`, graph-node's child filter: the entity `field` refers to (a reference
+    /// or a list of references; any of the list) or, for a derived field, an entity referring
+    /// back to this one, is a `child_type` entity matching `filter` at the query's block. The
+    /// store reads whether `field` is derived, and from what, from the queried type's schema.
     Child {
         /// The queried type's field.
         field: String,
-        /// For a derived field, the field of `child_type` that points back (`@derivedFrom`).
-        derived_from: Option<String>,
         /// A concrete entity type: for an interface, one `Child` per implementor, in an `Or`.
         child_type: String,
         filter: Box<Filter>,

@@ -277,10 +277,9 @@ impl Builder<'_> {
             Filter::Or(filters) => self.junction(filters, " OR ", "FALSE"),
             Filter::Child {
                 field,
-                derived_from,
                 child_type,
                 filter,
-            } => self.child(field, derived_from.as_deref(), child_type, filter),
+            } => self.child(field, child_type, filter),
             Filter::ChangedSince(block) => {
                 let n = self.param(SqlValue::Integer(super::meta::block_number(*block)?));
                 Ok(format!("{}.block_from >= ?{n}", self.alias))
@@ -329,14 +328,11 @@ impl Builder<'_> {
                     child.entity_type
                 ))
             })?;
-        let (parent, alias) = (&self.alias, format!("{}o", self.alias));
-        let link = match &reference.derived_from {
-            None => format!("{alias}.id = {parent}.{}", self.column(field)?.sql),
-            Some(back) => match child.column(back) {
-                Some(back) if !back.list => format!("{alias}.{} = {parent}.id", back.sql),
-                _ => return Err(cannot(format!("`{field}` is derived from a list"))),
-            },
-        };
+        let alias = format!("{}o", self.alias);
+        let (link, through_list) = self.link(field, child, &alias)?;
+        if through_list {
+            return Err(cannot(format!("`{field}` is derived from a list")));
+        }
         // Unqualified, `block_from`/`block_to` are the child's: the innermost table's columns.
         Ok(format!(
             "(SELECT {alias}.{} FROM {} AS {alias} WHERE {link} AND {} LIMIT 1)",
@@ -346,47 +342,61 @@ impl Builder<'_> {
         ))
     }
 
-    /// graph-node's child filter: an `EXISTS` over the child table at the query's block, linked
-    /// to this row by the reference (one id, or a list of them) or, for a derived field, by the
-    /// child's field pointing back (one id, or a list containing this row's id).
-    fn child(
-        &mut self,
-        field: &str,
-        derived_from: Option<&str>,
-        child_type: &str,
-        filter: &Filter,
-    ) -> Result<String> {
-        let child = self
-            .layout
-            .table(child_type)
-            .ok_or_else(|| anyhow!("unknown entity type `{child_type}` in a child filter"))?;
+    /// The condition relating this row to a row of `child` (known as `alias`) through `field`:
+    /// the reference (one id, or a list of them), or for a derived field the child's field
+    /// pointing back (one id, or a list containing this row's id); and whether a list is involved.
+    fn link(&self, field: &str, child: &Table, alias: &str) -> Result<(String, bool)> {
         let (parent, dialect) = (&self.alias, self.table.dialect);
-        let alias = format!("{parent}c");
-        let link = match derived_from {
+        let reference = self.table.references.get(field).ok_or_else(|| {
+            anyhow!(
+                "`{}.{field}` does not refer to an entity",
+                self.table.entity_type
+            )
+        })?;
+        Ok(match &reference.derived_from {
             None => {
                 let column = self.column(field)?;
                 let reference = format!("{parent}.{}", column.sql);
                 if column.list {
-                    json_list_contains(dialect, &reference, &child.id, &format!("{alias}.id"))
+                    let id = format!("{alias}.id");
+                    (
+                        json_list_contains(dialect, &reference, &child.id, &id),
+                        true,
+                    )
                 } else {
-                    format!("{alias}.id = {reference}")
+                    (format!("{alias}.id = {reference}"), false)
                 }
             }
             Some(back) => {
                 let column = child.column(back).ok_or_else(|| {
                     anyhow!(
-                        "`{child_type}` has no stored field `{back}` for `{field}` to derive from"
+                        "`{}` has no stored field `{back}` for `{field}` to derive from",
+                        child.entity_type
                     )
                 })?;
                 let id = format!("{parent}.id");
                 let back = format!("{alias}.{}", column.sql);
                 if column.list {
-                    json_list_contains(dialect, &back, &self.table.id, &id)
+                    (
+                        json_list_contains(dialect, &back, &self.table.id, &id),
+                        true,
+                    )
                 } else {
-                    format!("{back} = {id}")
+                    (format!("{back} = {id}"), false)
                 }
             }
-        };
+        })
+    }
+
+    /// graph-node's child filter: an `EXISTS` over the child table at the query's block, linked
+    /// to this row as [`Builder::link`] relates them.
+    fn child(&mut self, field: &str, child_type: &str, filter: &Filter) -> Result<String> {
+        let child = self
+            .layout
+            .table(child_type)
+            .ok_or_else(|| anyhow!("unknown entity type `{child_type}` in a child filter"))?;
+        let alias = format!("{}c", self.alias);
+        let (link, _) = self.link(field, child, &alias)?;
         // The child's conditions are built as if it were the queried table, with its alias;
         // they share this query's parameters.
         let outer = (

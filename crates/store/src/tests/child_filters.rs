@@ -82,10 +82,9 @@ fn inserts(rows: Vec<(String, Id, Entity)>) -> Vec<EntityModification> {
         .collect()
 }
 
-fn child(field: &str, derived_from: Option<&str>, child_type: &str, filter: Filter) -> Filter {
+fn child(field: &str, child_type: &str, filter: Filter) -> Filter {
     Filter::Child {
         field: field.into(),
-        derived_from: derived_from.map(str::to_string),
         child_type: child_type.into(),
         filter: Box::new(filter),
     }
@@ -152,26 +151,26 @@ fn child_filters_select_by_the_related_entity(backend: Backend) {
         .collect()
     };
     // A reference (bytes ids), at the latest block and at block 1.
-    let owned_by = |name: &str| child("owner", None, "Owner", eq("name", name));
+    let owned_by = |name: &str| child("owner", "Owner", eq("name", name));
     assert_eq!(ids("Token", owned_by("alicia"), None), ["a"]);
     assert_eq!(ids("Token", owned_by("alice"), None), Vec::<String>::new());
     assert_eq!(ids("Token", owned_by("alice"), Some(1)), ["a"]);
     assert_eq!(ids("Token", owned_by("bob"), None), ["b", "c"]);
     // A list of references (Int8 ids): any of them matching.
-    let tagged = |label: &str| child("tags", None, "Tag", eq("label", label));
+    let tagged = |label: &str| child("tags", "Tag", eq("label", label));
     assert_eq!(ids("Token", tagged("z"), None), ["a", "b"]);
     assert_eq!(ids("Token", tagged("x"), Some(1)), ["a", "b"]);
     assert_eq!(ids("Token", tagged("y"), None), ["b"]);
     // A list of references with string ids, some of them null lists.
-    let favorite = |symbol: &str| child("favorites", None, "Token", eq("symbol", symbol));
+    let favorite = |symbol: &str| child("favorites", "Token", eq("symbol", symbol));
     assert_eq!(ids("Owner", favorite("BBB"), None), ["0x01"]);
     assert_eq!(ids("Owner", favorite("CCC"), None), ["0x02"]);
     // Derived from a reference: owners of a token with that symbol.
-    let owning = |symbol: &str| child("tokens", Some("owner"), "Token", eq("symbol", symbol));
+    let owning = |symbol: &str| child("tokens", "Token", eq("symbol", symbol));
     assert_eq!(ids("Owner", owning("CCC"), None), ["0x02"]);
     assert_eq!(ids("Owner", owning("ZZZ"), None), Vec::<String>::new());
     // Derived from a list (bytes ids): owners listed by a tag with that label.
-    let listed = |label: &str| child("tagged", Some("owners"), "Tag", eq("label", label));
+    let listed = |label: &str| child("tagged", "Tag", eq("label", label));
     assert_eq!(ids("Owner", listed("y"), None), ["0x02", "0x03"]);
     assert_eq!(ids("Owner", listed("z"), None), ["0x01"]);
     assert_eq!(ids("Owner", listed("z"), Some(1)), Vec::<String>::new());
@@ -180,7 +179,6 @@ fn child_filters_select_by_the_related_entity(backend: Backend) {
         owned_by("bob"),
         child(
             "tags",
-            None,
             "Tag",
             Filter::And(vec![
                 eq("label", "y"),
