@@ -302,6 +302,12 @@ fn finish_groups(
     let aggregation = &rollup.aggregation;
     let dimensions: Vec<&str> = aggregation.dimensions().map(|f| f.name.as_str()).collect();
     let cumulative = aggregation.aggregates.iter().any(|a| a.cumulative);
+    // Which aggregates hold PostgreSQL-typed values (see `group_rows`), once for all groups.
+    let pg_args: Vec<Option<PgArg<'_>>> = aggregation
+        .aggregates
+        .iter()
+        .map(|a| pg_arg(a, source).filter(|_| a.func != AggregateFn::Count))
+        .collect();
     let mut rows: Vec<(EntityKey, Entity)> = Vec::with_capacity(groups.len());
     for ((bucket, key), group) in groups {
         let mut data = Entity::new();
@@ -328,13 +334,17 @@ fn finish_groups(
         } else {
             None
         };
-        for (aggregate, value) in aggregation.aggregates.iter().zip(group.values) {
+        for ((aggregate, value), pg) in aggregation
+            .aggregates
+            .iter()
+            .zip(group.values)
+            .zip(&pg_args)
+        {
             let earlier = previous
                 .as_ref()
                 .filter(|_| aggregate.cumulative)
                 .and_then(|p| p.get(&aggregate.field))
                 .filter(|v| !v.is_null());
-            let pg = pg_arg(aggregate, source).filter(|_| aggregate.func != AggregateFn::Count);
             if let Some(pg) = pg {
                 // Folded in PostgreSQL's types, then converted once, as graph-node's combining
                 // query aggregates the previous row's column with the bucket's value.
